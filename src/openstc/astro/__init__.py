@@ -1,0 +1,1 @@
+"""openstc.astro."""

@@ -1,0 +1,1 @@
+"""One module per ``openstc`` sub-command; each exposes ``register(subparsers)``."""
