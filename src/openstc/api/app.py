@@ -1,0 +1,125 @@
+"""The FastAPI application factory of the TraCSS-compatible API (OpenAPI at ``/docs``).
+
+``create_app(engine=...)`` wires the store, the signing key and every router; ``openstc serve``
+and the tests both use it. One origin serves ``/metadata``, ``/bulkdata``, ``/subscriber``,
+``/dataprovenance``, the public TODD catalog at ``/todd`` and the token endpoint at
+``/oauth2/{authServerId}/v1/token``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import Engine
+
+from openstc import __version__
+from openstc.api import errors
+from openstc.api.deps import AppState
+from openstc.auth.credentials import load_signing_key
+from openstc.store.db import database_url, default_data_dir, make_engine, session_factory, upgrade
+
+
+def create_app(
+    engine: Engine | None = None,
+    *,
+    signing_key: str | None = None,
+    data_dir: Path | None = None,
+    migrate: bool = True,
+    max_upload_bytes: int | None = None,
+    rate_limit_per_minute: int | None = None,
+) -> FastAPI:
+    """Build the API. Without ``engine`` it opens the configured store (and migrates it)."""
+    if engine is None:
+        data_dir = data_dir or default_data_dir()
+        engine = make_engine(database_url(data_dir))
+    if migrate:
+        upgrade(engine)
+    key = signing_key or load_signing_key(data_dir)
+    app = FastAPI(
+        title="openstc",
+        version=__version__,
+        description=(
+            "Open space traffic coordination: a TraCSS-compatible API (metadata, bulk data, subscriber, "
+            "data provenance) plus the public catalog. Authenticate at /oauth2/default/v1/token."
+        ),
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    st = AppState(engine=engine, sessions=session_factory(engine), signing_key=key, data_dir=data_dir)
+    if max_upload_bytes is not None:
+        st.max_upload_bytes = max_upload_bytes
+    app.state.openstc = st
+    errors.install(app)
+    limit = rate_limit_per_minute
+    if limit is None and os.environ.get("OPENSTC_RATE_LIMIT_PER_MINUTE"):
+        limit = int(os.environ["OPENSTC_RATE_LIMIT_PER_MINUTE"])
+    if limit:
+        install_rate_limit(app, limit)
+
+    from openstc.api import (
+        routes_auth,
+        routes_bulk,
+        routes_cat,
+        routes_cdm,
+        routes_misc,
+        routes_ocm,
+        routes_provenance,
+        routes_subscriber,
+    )
+
+    for module in (
+        routes_auth,
+        routes_cdm,
+        routes_cat,
+        routes_ocm,
+        routes_misc,
+        routes_subscriber,
+        routes_bulk,
+        routes_provenance,
+    ):
+        app.include_router(module.router)
+
+    @app.get("/health", tags=["public"], summary="Liveness check")
+    def health() -> JSONResponse:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    return app
+
+
+def install_rate_limit(app: FastAPI, per_minute: int) -> None:
+    """At most ``per_minute`` requests per caller (bearer token, else client address) per sliding
+    minute; beyond it, 429 ``{"error": ...}`` with ``Retry-After`` (safe to retry, as TraCSS clients do)."""
+    windows: dict[str, deque[float]] = {}
+    lock = threading.Lock()
+
+    @app.middleware("http")
+    async def _limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        key = request.headers.get("authorization") or (request.client.host if request.client else "?")
+        now = time.monotonic()
+        with lock:
+            q = windows.setdefault(key, deque())
+            while q and now - q[0] > 60.0:
+                q.popleft()
+            if len(q) >= per_minute:
+                retry = max(1, int(60.0 - (now - q[0])) + 1)
+                return errors.error_response(
+                    429, f"Too many requests: limit is {per_minute} per minute", {"Retry-After": str(retry)}
+                )
+            q.append(now)
+            if len(windows) > 100_000:
+                windows.clear()
+        return await call_next(request)
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` / multi-worker serving: the store and key from the environment
+    (``OPENSTC_DATABASE_URL`` or ``OPENSTC_DATA_DIR``; ``OPENSTC_JWT_SECRET`` or the data dir's key)."""
+    data_dir = default_data_dir()
+    return create_app(make_engine(database_url(data_dir)), data_dir=data_dir, migrate=False)

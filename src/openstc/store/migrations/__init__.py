@@ -1,0 +1,1 @@
+"""Alembic migrations of the openstc store (run with openstc.store.db.upgrade)."""
