@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from openstc import formats
-from openstc.cli import main
+from openstc.cli import COMMAND_MODULES, main
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ccsds"
 CDM_DIR = DATA / "orekit" / "src" / "test" / "resources" / "ccsds" / "cdm"
@@ -100,3 +100,19 @@ def test_cli_handles_every_registered_type(
         assert main(["convert", str(src), "--to", to, "-o", str(out)]) == 0
         assert formats.detect(out.read_bytes()) == (kind, to)
         assert main(["validate", "-q", str(out)]) == 0
+
+
+@pytest.mark.parametrize("command", ["", *(m.rsplit(".", 1)[-1] for m in COMMAND_MODULES)])
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"] if command else ["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: openstc") and (not command or f"openstc {command}" in out)
+
+
+def test_convert_refuses_to_write_a_headerless_celestrak_omm(capsys: pytest.CaptureFixture[str]) -> None:
+    """Reading is lenient (CelesTrak leaves CREATION_DATE/ORIGINATOR out), writing is strict."""
+    assert main(["convert", str(DATA / "python-sgp4" / "sgp4" / "sample_omm.json"), "--to", "kvn"]) == 1
+    err = capsys.readouterr().err
+    assert "warning" in err and "[FORMAT_MISSING_KEYWORD]" in err and "CREATION_DATE" in err

@@ -58,6 +58,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.file}: warning: {w}", file=sys.stderr)
     try:
         text = formats.write(msg, target)
+    except FormatError as err:  # the message lacks what the standard requires (writing is strict)
+        raise FormatError(
+            f"cannot write {codec.name} as {target}: {err.reason}",
+            code=err.code,
+            source=args.file,
+            keyword=err.keyword,
+        ) from None
     except ValueError as exc:  # a model value the standard cannot carry (e.g. a non-finite number)
         raise FormatError(
             f"cannot write {codec.name} as {target}: {exc}", code="FORMAT_BAD_VALUE", source=args.file

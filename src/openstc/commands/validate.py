@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
             warns = warnings_of(msg)
             note = f", {len(warns)} warning(s)" if warns else ""
             print(f"{name}: OK {kind} ({encoding}){note}")
-            for w in warns:
+            # in file order: some checks run after the whole message is read and warn late
+            for w in sorted(warns, key=lambda w: getattr(w, "line", None) or 0):
                 print(f"{name}: warning: {w}")
     return 1 if failed else 0

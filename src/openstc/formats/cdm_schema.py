@@ -175,18 +175,16 @@ ADDITIONAL_PARAMETERS = BlockSpec(
     ),
 )
 
-STATE_VECTOR = BlockSpec(
-    "stateVector",
-    (
-        K("X", "float", "km", mandatory=True),
-        K("Y", "float", "km", mandatory=True),
-        K("Z", "float", "km", mandatory=True),
-        K("X_DOT", "float", "km/s", mandatory=True),
-        K("Y_DOT", "float", "km/s", mandatory=True),
-        K("Z_DOT", "float", "km/s", mandatory=True),
-    ),
-    mandatory=True,
+# the Cartesian state keywords, shared with the OPM state vector (which adds EPOCH before them)
+CARTESIAN_STATE = (
+    K("X", "float", "km", mandatory=True),
+    K("Y", "float", "km", mandatory=True),
+    K("Z", "float", "km", mandatory=True),
+    K("X_DOT", "float", "km/s", mandatory=True),
+    K("Y_DOT", "float", "km/s", mandatory=True),
+    K("Z_DOT", "float", "km/s", mandatory=True),
 )
+STATE_VECTOR = BlockSpec("stateVector", CARTESIAN_STATE, mandatory=True)
 
 RTN_AXES = ("R", "T", "N", "RDOT", "TDOT", "NDOT", "DRG", "SRP", "THR")
 XYZ_AXES = ("X", "Y", "Z", "XDOT", "YDOT", "ZDOT", "DRG", "SRP", "THR")

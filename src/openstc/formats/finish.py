@@ -19,6 +19,7 @@ def check_mandatory(block: Block, ctx: ReadContext) -> None:
                 f"value for key {kw.name} has not been initialized (mandatory in {spec.key})",
                 code="FORMAT_MISSING_KEYWORD",
                 line=block.line,
+                path=block.path,
                 keyword=kw.name,
             )
     for cs in spec.children:
@@ -28,6 +29,7 @@ def check_mandatory(block: Block, ctx: ReadContext) -> None:
                 f"value for key {name} has not been initialized (block {cs.key} missing in {spec.key})",
                 code="FORMAT_MISSING_KEYWORD",
                 line=block.line,
+                path=block.path,
                 keyword=name,
             )
     for c in block.children:

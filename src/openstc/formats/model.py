@@ -78,9 +78,9 @@ class ReadContext:
 class Block:
     """One block instance: keyword values (SI), comments, user-defined parameters, children, data."""
 
-    __slots__ = ("children", "comments", "data", "line", "spec", "user", "values")
+    __slots__ = ("children", "comments", "data", "line", "path", "spec", "user", "values")
 
-    def __init__(self, spec: BlockSpec, line: int | None = None) -> None:
+    def __init__(self, spec: BlockSpec, line: int | None = None, path: str | None = None) -> None:
         self.spec = spec
         self.values: dict[str, Any] = {}
         self.comments: list[str] = []
@@ -88,6 +88,8 @@ class Block:
         self.user: dict[str, str] = {}
         self.data: Any = None
         self.line = line
+        # XML element path of the block when it was read from XML (errors found later name it)
+        self.path = path
 
     # -- keyword values -------------------------------------------------------------------------
     def get(self, name: str, default: Any = None) -> Any:

@@ -85,7 +85,7 @@ def _read_xml(text: str, ctx: ReadContext) -> Ndm:
         if c.message_spec is not None:
             from openstc.formats.finish import finish_message
 
-            version, block = xmlcodec.read_element(c.message_spec, el, ctx)
+            version, block = xmlcodec.read_element(c.message_spec, el, ctx, "/ndm")
             msg = c.message_spec.message_class(c.message_spec, block, version, ctx.warnings)
             finish_message(msg, ctx)
         else:

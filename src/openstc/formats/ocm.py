@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -46,20 +46,17 @@ from openstc.formats.ocm_lines import (
     write_man_lines,
     write_traj_lines,
 )
-from openstc.formats.oem import _json_root, _version, load_json
+from openstc.formats.odm_read import TokenReadable, read_version
 from openstc.formats.oem_io import (
     Cursor,
     Tok,
     XNode,
-    lex_kvn,
     register_odm,
     unexpected,
     write_xml,
-    xml_root,
-    xml_tokens,
 )
 from openstc.formats.oem_io import xnode_to_json as _to_json
-from openstc.formats.oem_keys import Key, KeywordBlock, kvn_lines, read_block, xml_fill
+from openstc.formats.oem_keys import Key, KeywordBlock, kvn_lines, located, read_block, xml_fill
 
 _BLOCKS: dict[str, dict[str, Key]] = {
     "TRAJ": TRAJ,
@@ -155,8 +152,10 @@ class OcmManeuver:
 
 
 @dataclass(slots=True)
-class Ocm:
+class Ocm(TokenReadable):
     """An OCM: header, metadata and data blocks (see the module docstring)."""
+
+    XML_TAG: ClassVar[str] = "ocm"
 
     header: KeywordBlock
     metadata: KeywordBlock
@@ -206,34 +205,10 @@ class Ocm:
 
     # ----------------------------------------------------------------------------------- reading
     @classmethod
-    def from_kvn(cls, text: str, ctx: ReadContext | None = None) -> Ocm:
-        return cls._from_tokens(lex_kvn(text), ctx)
-
-    @classmethod
-    def from_xml(cls, data: str | bytes, ctx: ReadContext | None = None) -> Ocm:
-        ctx = ctx or ReadContext()
-        return cls._from_tokens(xml_tokens(xml_root(data, "ocm"), "CCSDS_OCM_VERS", ctx), ctx)
-
-    @classmethod
-    def from_json(cls, data: str | bytes | dict[str, Any], ctx: ReadContext | None = None) -> Ocm:
-        ctx = ctx or ReadContext()
-        return cls._from_tokens(xml_tokens(_json_root(load_json(data), "ocm"), "CCSDS_OCM_VERS", ctx), ctx)
-
-    @classmethod
-    def parse(cls, data: str | bytes) -> Ocm:
-        text = data.decode("utf-8-sig", errors="replace") if isinstance(data, bytes) else data
-        head = text.lstrip()[:1]
-        if head == "<":
-            return cls.from_xml(data)
-        if head in "{[":
-            return cls.from_json(text)
-        return cls.from_kvn(text)
-
-    @classmethod
     def _from_tokens(cls, toks: list[Tok], ctx: ReadContext | None = None) -> Ocm:
         ctx = ctx or ReadContext()
         c = Cursor(toks)
-        version = _version(c, "CCSDS_OCM_VERS")
+        version = read_version(c, "CCSDS_OCM_VERS")
         head: list[Tok] = []
         while (t := c.peek()) is not None and t.kind in ("kv", "comment"):
             head.append(c.next())
@@ -460,6 +435,7 @@ def _read_meta(body: list[Tok], start: Tok, ctx: ReadContext) -> KeywordBlock:
             "EPOCH_TZERO is mandatory in the OCM metadata",
             code="FORMAT_MISSING_KEYWORD",
             line=start.line,
+            path=located(body)[1],
             keyword="EPOCH_TZERO",
         )
     if "TIME_SYSTEM" not in meta:

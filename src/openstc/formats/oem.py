@@ -16,24 +16,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import ClassVar
 
 import numpy as np
 
 from openstc.errors import FormatError
 from openstc.formats.ccsds_time import Epoch
 from openstc.formats.model import FormatWarning, ReadContext
+from openstc.formats.odm_read import TokenReadable, read_version
 from openstc.formats.oem_io import (
     Cursor,
     Tok,
     XNode,
-    lex_kvn,
     register_odm,
     unexpected,
     write_xml,
-    xml_root,
-    xml_tokens,
-    xnode_from_json,
     xnode_to_json,
 )
 from openstc.formats.oem_keys import (
@@ -45,6 +42,7 @@ from openstc.formats.oem_keys import (
     convert,
     fmt_float,
     kvn_lines,
+    located,
     parse_float,
     read_block,
     require,
@@ -153,8 +151,10 @@ class OemSegment:
 
 
 @dataclass(slots=True)
-class Oem:
+class Oem(TokenReadable):
     """An OEM: version, header (CLASSIFICATION, CREATION_DATE, ORIGINATOR, MESSAGE_ID) and segments."""
+
+    XML_TAG: ClassVar[str] = "oem"
 
     header: KeywordBlock
     segments: list[OemSegment]
@@ -163,35 +163,10 @@ class Oem:
 
     # ----------------------------------------------------------------------------------- reading
     @classmethod
-    def from_kvn(cls, text: str, ctx: ReadContext | None = None) -> Oem:
-        return cls._from_tokens(lex_kvn(text), ctx)
-
-    @classmethod
-    def from_xml(cls, data: str | bytes, ctx: ReadContext | None = None) -> Oem:
-        ctx = ctx or ReadContext()
-        return cls._from_tokens(xml_tokens(xml_root(data, "oem"), "CCSDS_OEM_VERS", ctx), ctx)
-
-    @classmethod
-    def from_json(cls, data: str | bytes | dict[str, Any], ctx: ReadContext | None = None) -> Oem:
-        ctx = ctx or ReadContext()
-        return cls._from_tokens(xml_tokens(_json_root(load_json(data), "oem"), "CCSDS_OEM_VERS", ctx), ctx)
-
-    @classmethod
-    def parse(cls, data: str | bytes) -> Oem:
-        """Read any encoding, told apart by its first character."""
-        text = data.decode("utf-8-sig", errors="replace") if isinstance(data, bytes) else data
-        head = text.lstrip()[:1]
-        if head == "<":
-            return cls.from_xml(data)
-        if head in "{[":
-            return cls.from_json(text)
-        return cls.from_kvn(text)
-
-    @classmethod
     def _from_tokens(cls, toks: list[Tok], ctx: ReadContext | None = None) -> Oem:
         ctx = ctx or ReadContext()
         c = Cursor(toks)
-        version = _version(c, "CCSDS_OEM_VERS")
+        version = read_version(c, "CCSDS_OEM_VERS")
         head: list[Tok] = []
         while (t := c.peek()) is not None and t.kind in ("kv", "comment"):
             head.append(c.next())
@@ -291,57 +266,6 @@ def _trim(row: list[float]) -> list[float]:
     return row[:6] if len(row) == 9 and row[6] != row[6] else row
 
 
-def load_json(data: str | bytes | Any) -> Any:
-    """Decoded JSON (FORMAT_SYNTAX on bad JSON); objects pass through."""
-    if not isinstance(data, (str, bytes)):
-        return data
-    try:
-        return json.loads(data)
-    except ValueError as exc:
-        raise FormatError(f"invalid JSON: {exc}", code="FORMAT_SYNTAX") from None
-
-
-def _json_root(obj: Any, tag: str) -> XNode:
-    """The XML-equivalent tree of a JSON message (see :func:`~openstc.formats.oem_io.xnode_to_json`)."""
-    root = xnode_from_json(obj, tag)
-    ident = root.attrs.get("id", "")
-    if ident and ident.upper() != f"CCSDS_{tag.upper()}_VERS":
-        raise FormatError(
-            f"JSON message {ident} given where CCSDS_{tag.upper()}_VERS was expected",
-            code="FORMAT_UNSUPPORTED",
-            path="/id",
-            keyword=ident,
-        )
-    return root
-
-
-def _version(c: Cursor, key: str) -> str:
-    t = c.peek()
-    while t is not None and t.kind == "comment":  # comments before the version line are tolerated
-        c.next()
-        t = c.peek()
-    if t is None or t.kind != "kv" or not t.key.endswith("_VERS"):
-        raise FormatError(
-            f"{key} must be the first keyword",
-            code="FORMAT_MISSING_KEYWORD",
-            line=None if t is None else t.line,
-            keyword=key,
-        )
-    if t.key != key:
-        raise FormatError(
-            f"{t.key} message given where {key} was expected",
-            code="FORMAT_UNSUPPORTED",
-            line=t.line,
-            keyword=t.key,
-        )
-    c.next()
-    if t.value.strip() == "":
-        raise FormatError(
-            f"{key} has an empty value", code="FORMAT_MISSING_KEYWORD", line=t.line, keyword=key
-        )
-    return t.value.strip()
-
-
 def _read_segment(c: Cursor, start: Tok, ctx: ReadContext) -> OemSegment:
     meta_toks: list[Tok] = []
     while True:
@@ -362,7 +286,7 @@ def _read_segment(c: Cursor, start: Tok, ctx: ReadContext) -> OemSegment:
         (t.value.strip().upper() for t in meta_toks if t.kind == "kv" and t.key == "TIME_SYSTEM"), "UTC"
     )
     meta = read_block(meta_toks, METADATA, "OEM metadata", ts, ctx)
-    require(meta, META_MANDATORY, "OEM metadata", start.line)
+    require(meta, META_MANDATORY, "OEM metadata", start.line, located(meta_toks)[1])
     if "TIME_SYSTEM" in meta.values:
         meta.values["TIME_SYSTEM"] = str(meta.values["TIME_SYSTEM"]).strip().upper()
     comments: list[str] = []
@@ -442,7 +366,7 @@ def _read_covariances(c: Cursor, start: Tok, scale: str, ctx: ReadContext) -> li
         if cur is not None and filled not in (6, -21):
             kw = at.key if at is not None and at.kind == "kv" else "COVARIANCE_STOP"
             raise FormatError(
-                f"incomplete covariance matrix before {kw}",
+                f"incomplete covariance matrix before {kw} (expected the 21 values of a 6x6 lower triangle)",
                 code="FORMAT_BAD_VALUE",
                 line=None if at is None else at.line,
                 keyword=kw,
@@ -480,7 +404,9 @@ def _read_covariances(c: Cursor, start: Tok, scale: str, ctx: ReadContext) -> li
             for k, line in enumerate(t.lines or []):
                 fields = line.split()
                 if filled >= 6:
-                    raise bad_line(t, k, "covariance row after a complete matrix")
+                    raise bad_line(
+                        t, k, "covariance row after a complete matrix (expected EPOCH or COVARIANCE_STOP)"
+                    )
                 if len(fields) != filled + 1:
                     raise bad_line(
                         t, k, f"covariance row {filled + 1} has {len(fields)} values, expected {filled + 1}"
@@ -488,7 +414,9 @@ def _read_covariances(c: Cursor, start: Tok, scale: str, ctx: ReadContext) -> li
                 try:
                     row = [float(x) * 1e6 for x in fields]
                 except ValueError:
-                    raise bad_line(t, k, "covariance value is not a number") from None
+                    raise bad_line(
+                        t, k, "covariance value is not a number (expected reals in km and km/s units)"
+                    ) from None
                 cur.matrix[filled, : filled + 1] = row
                 cur.matrix[: filled + 1, filled] = row
                 filled += 1

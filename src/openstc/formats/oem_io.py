@@ -24,6 +24,7 @@ from typing import Any
 from xml.parsers import expat
 
 from openstc.errors import FormatError
+from openstc.formats.model import ReadContext
 
 
 @dataclass(slots=True)
@@ -44,8 +45,9 @@ _KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _BLOCK_RE = re.compile(r"^([A-Z][A-Z0-9_]*)_(START|STOP)$")
 
 
-def lex_kvn(text: str) -> list[Tok]:
-    """Split KVN text into tokens; consecutive data lines form one ``data`` token."""
+def lex_kvn(text: str, ctx: ReadContext | None = None) -> list[Tok]:
+    """Split KVN text into tokens; consecutive data lines form one ``data`` token. Leniencies of the
+    line form (``KEY =VALUE``, a unit glued to its value, a lower-case keyword) are warned on ``ctx``."""
     toks: list[Tok] = []
     run: list[str] | None = None
     run_nos: list[int] | None = None
@@ -73,15 +75,32 @@ def lex_kvn(text: str) -> list[Tok]:
             continue
         run = None
         key, _, value = s.partition("=")
+        spaced = key.endswith((" ", "\t")) and value.startswith((" ", "\t"))
         key = key.strip()
         if not _KEY_RE.match(key):
             raise FormatError(f"cannot read line {s!r}", code="FORMAT_SYNTAX", line=no)
         value = value.strip()
+        if ctx is not None and key != key.upper():
+            ctx.warn(f"lower-case keyword {key!r} read as {key.upper()!r}", line=no, keyword=key.upper())
+        if ctx is not None and not spaced and value:
+            ctx.warn(
+                "no blank around '=' (standard form is 'KEY = VALUE')",
+                line=no,
+                keyword=key.upper(),
+                code="FORMAT_SYNTAX",
+            )
         unit = None
         if value.endswith("]") and not value.startswith("["):
             i = value.rfind("[")
             if i > 0:
                 unit = value[i + 1 : -1].strip()
+                if ctx is not None and not value[i - 1].isspace():
+                    ctx.warn(
+                        f"unit [{unit}] glued to the value",
+                        line=no,
+                        keyword=key.upper(),
+                        code="FORMAT_SYNTAX",
+                    )
                 value = value[:i].strip()
         toks.append(Tok("kv", key=key.upper(), value=value, unit=unit, line=no))
     return toks

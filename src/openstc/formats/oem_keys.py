@@ -51,9 +51,31 @@ def f(unit: str | None = None, si: bool = True) -> Key:
 _FW_KIND = {"s": "str", "f": "float", "i": "int", "t": "time", "v": "floats"}
 
 
+# text values the standard writes in upper case (frames, centres, time systems, type codes): lower case
+# is read with a warning and upper-cased, as the schema-driven messages do with ``Keyword.upper``
+UPPER_VALUES = frozenset(
+    {
+        "CENTER_NAME",
+        "REF_FRAME",
+        "TIME_SYSTEM",
+        "COV_REF_FRAME",
+        "TRAJ_REF_FRAME",
+        "MAN_REF_FRAME",
+        "TRAJ_TYPE",
+        "COV_TYPE",
+        "COV_ORDERING",
+        "INTERPOLATION",
+        "TRAJ_BASIS",
+        "COV_BASIS",
+        "MAN_BASIS",
+    }
+)
+
+
 def framework_keyword(name: str, key: Key) -> Keyword:
     """The part-A :class:`~openstc.formats.schema.Keyword` equivalent of a declaration."""
-    return Keyword(name, _FW_KIND.get(key.kind, "str"), key.unit, key.mandatory, si=key.si)
+    upper = key.kind == "s" and name in UPPER_VALUES
+    return Keyword(name, _FW_KIND.get(key.kind, "str"), key.unit, key.mandatory, si=key.si, upper=upper)
 
 
 @dataclass(slots=True)
@@ -79,7 +101,7 @@ def parse_float(text: str, tok: Tok) -> float:
         return float(s.replace("\u2212", "-"))
     except ValueError:
         raise FormatError(
-            f"{tok.key} = {text!r} is not a number",
+            f"{tok.key} = {text!r} is not a number (expected a real number)",
             code="FORMAT_BAD_VALUE",
             line=tok.line,
             path=tok.path,
@@ -208,12 +230,24 @@ def read_block(
     return blk
 
 
-def require(blk: KeywordBlock, keys: tuple[str, ...], where: str, line: int | None = None) -> None:
+def located(toks: list[Any]) -> tuple[int | None, str | None]:
+    """Line and XML element path of the block holding ``toks`` (for errors on a missing keyword)."""
+    for t in toks:
+        if getattr(t, "line", None) is not None or getattr(t, "path", None):
+            path = t.path.rsplit("/", 1)[0] if t.path else None
+            return t.line, path
+    return None, None
+
+
+def require(
+    blk: KeywordBlock, keys: tuple[str, ...], where: str, line: int | None = None, path: str | None = None
+) -> None:
+    """FORMAT_MISSING_KEYWORD for the first of ``keys`` absent or empty; ``line``/``path`` locate it."""
     for k in keys:
         v = blk.values.get(k)
         if v is None or (isinstance(v, str) and v.strip() == ""):
             raise FormatError(
-                f"{k} is mandatory in {where}", code="FORMAT_MISSING_KEYWORD", line=line, keyword=k
+                f"{k} is mandatory in {where}", code="FORMAT_MISSING_KEYWORD", line=line, path=path, keyword=k
             )
 
 

@@ -48,7 +48,8 @@ def float_table(tok: Tok, parts: list[list[str]], start: int, ncol: int) -> np.n
                 try:
                     float(x)
                 except ValueError:
-                    raise bad_line(tok, i, f"{x!r} is not a number") from None
+                    what = f"an epoch and {ncol} reals" if start == 1 else "real numbers"
+                    raise bad_line(tok, i, f"{x!r} is not a number (expected {what})") from None
         raise
 
 

@@ -22,7 +22,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -30,16 +30,15 @@ from openstc.errors import FormatError
 from openstc.formats.ccsds_time import Epoch
 from openstc.formats.elset import ElementSet
 from openstc.formats.model import FormatWarning, ReadContext
-from openstc.formats.oem import COV_KEYS, _json_root, _version, load_json
+from openstc.formats.odm_read import TokenReadable, json_root, load_json, read_version
+from openstc.formats.oem import COV_KEYS
 from openstc.formats.oem_io import (
     Cursor,
     Tok,
     XNode,
-    lex_kvn,
     register_odm,
     unexpected,
     write_xml,
-    xml_root,
     xml_tokens,
 )
 from openstc.formats.oem_io import xnode_to_json as _to_json
@@ -52,6 +51,7 @@ from openstc.formats.oem_keys import (
     f,
     fmt_float,
     kvn_lines,
+    located,
     parse_float,
     read_block,
     require,
@@ -112,8 +112,10 @@ _REV_DAY = 2.0 * math.pi / 86400.0
 
 
 @dataclass(slots=True)
-class Omm:
+class Omm(TokenReadable):
     """An OMM. Blocks are :class:`~openstc.formats.oem_keys.KeywordBlock` (keyword -> typed value)."""
+
+    XML_TAG: ClassVar[str] = "omm"
 
     header: KeywordBlock = field(default_factory=KeywordBlock)
     metadata: KeywordBlock = field(default_factory=KeywordBlock)
@@ -176,15 +178,6 @@ class Omm:
 
     # ------------------------------------------------------------------------------- reading
     @classmethod
-    def from_kvn(cls, text: str, ctx: ReadContext | None = None) -> Omm:
-        return cls._from_tokens(lex_kvn(text), ctx=ctx)
-
-    @classmethod
-    def from_xml(cls, data: str | bytes, ctx: ReadContext | None = None) -> Omm:
-        ctx = ctx or ReadContext()
-        return cls._from_tokens(xml_tokens(xml_root(data, "omm"), "CCSDS_OMM_VERS", ctx), ctx=ctx)
-
-    @classmethod
     def from_json(cls, data: str | bytes | dict[str, Any] | list[Any], ctx: ReadContext | None = None) -> Omm:
         """The structured JSON (part A's convention), or one flat Space-Track/CelesTrak object
         (or a list holding one)."""
@@ -201,17 +194,7 @@ class Omm:
         if _is_flat(obj):
             return cls._from_flat(obj, ctx)
         ctx = ctx or ReadContext()
-        return cls._from_tokens(xml_tokens(_json_root(obj, "omm"), "CCSDS_OMM_VERS", ctx), ctx=ctx)
-
-    @classmethod
-    def parse(cls, data: str | bytes) -> Omm:
-        text = data.decode("utf-8-sig", errors="replace") if isinstance(data, bytes) else data
-        head = text.lstrip()[:1]
-        if head == "<":
-            return cls.from_xml(data)
-        if head in "{[":
-            return cls.from_json(text)
-        return cls.from_kvn(text)
+        return cls._from_tokens(xml_tokens(json_root(obj, "omm"), "CCSDS_OMM_VERS", ctx), ctx=ctx)
 
     @classmethod
     def _from_flat(cls, obj: dict[str, Any], ctx: ReadContext | None = None) -> Omm:
@@ -235,10 +218,10 @@ class Omm:
         return omm
 
     @classmethod
-    def _from_tokens(cls, toks: list[Tok], flat: bool = False, ctx: ReadContext | None = None) -> Omm:
+    def _from_tokens(cls, toks: list[Tok], ctx: ReadContext | None = None, flat: bool = False) -> Omm:
         ctx = ctx or ReadContext()
         c = Cursor(toks)
-        version = _version(c, "CCSDS_OMM_VERS")
+        version = read_version(c, "CCSDS_OMM_VERS")
         groups: dict[str, list[Tok]] = {name: [] for name, _ in _SECTIONS}
         cov: list[Tok] = []
         user: dict[str, str] = {}
@@ -287,7 +270,8 @@ class Omm:
                 ctx.warn(
                     f"{k} missing from the OMM header (tolerated)", keyword=k, code="FORMAT_MISSING_KEYWORD"
                 )
-        require(blocks["metadata"], ("OBJECT_NAME", "OBJECT_ID"), "OMM metadata")
+        meta_at = located(groups["metadata"])
+        require(blocks["metadata"], ("OBJECT_NAME", "OBJECT_ID"), "OMM metadata", *meta_at)
         for k in ("CENTER_NAME", "REF_FRAME", "TIME_SYSTEM", "MEAN_ELEMENT_THEORY"):
             if k not in blocks["metadata"]:
                 if flat:  # Space-Track/CelesTrak JSON leave these out: they are always EARTH/TEME/UTC/SGP4
@@ -298,11 +282,12 @@ class Omm:
                         "MEAN_ELEMENT_THEORY": "SGP4",
                     }[k]
                 else:
-                    require(blocks["metadata"], (k,), "OMM metadata")
+                    require(blocks["metadata"], (k,), "OMM metadata", *meta_at)
         require(
             blocks["mean_elements"],
             ("EPOCH", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE", "ARG_OF_PERICENTER", "MEAN_ANOMALY"),
             "OMM mean elements",
+            *located(groups["mean_elements"]),
         )
         me = blocks["mean_elements"]
         if "MEAN_MOTION" not in me and "SEMI_MAJOR_AXIS" not in me:
@@ -326,7 +311,18 @@ class Omm:
         return omm
 
     # ------------------------------------------------------------------------------- writing
+    def _check_writable(self) -> None:
+        """Writing is strict: CelesTrak/Space-Track OMMs read without a header cannot be written as is."""
+        for k in ("CREATION_DATE", "ORIGINATOR"):
+            if k not in self.header:
+                raise FormatError(
+                    f"cannot write an OMM without {k} (mandatory in the header; set header.values[{k!r}])",
+                    code="FORMAT_MISSING_KEYWORD",
+                    keyword=k,
+                )
+
     def to_kvn(self) -> str:
+        self._check_writable()
         out = [f"CCSDS_OMM_VERS = {self.version}"]
         out += kvn_lines(self.header, HEADER, 19)
         out.append("")
@@ -348,6 +344,7 @@ class Omm:
         return "\n".join(out) + "\n"
 
     def to_xnode(self) -> XNode:
+        self._check_writable()
         root = XNode("omm", {"id": "CCSDS_OMM_VERS", "version": self.version})
         xml_fill(root.add("header"), self.header, HEADER)
         seg = root.add("body").add("segment")

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from openstc.formats.ccsds_time import Epoch
+from openstc.formats.cdm_schema import CARTESIAN_STATE
 from openstc.formats.model import Block, Message, ReadContext
 from openstc.formats.registry import register_schema
 from openstc.formats.schema import BlockSpec, Keyword, MessageSpec
@@ -45,17 +46,7 @@ METADATA = BlockSpec(
     mandatory=True,
 )
 STATE_VECTOR = BlockSpec(
-    "stateVector",
-    (
-        K("EPOCH", "time", mandatory=True),
-        K("X", "float", "km", mandatory=True),
-        K("Y", "float", "km", mandatory=True),
-        K("Z", "float", "km", mandatory=True),
-        K("X_DOT", "float", "km/s", mandatory=True),
-        K("Y_DOT", "float", "km/s", mandatory=True),
-        K("Z_DOT", "float", "km/s", mandatory=True),
-    ),
-    mandatory=True,
+    "stateVector", (K("EPOCH", "time", mandatory=True), *CARTESIAN_STATE), mandatory=True
 )
 
 

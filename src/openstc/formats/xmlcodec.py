@@ -72,8 +72,9 @@ def read_xml(spec: MessageSpec, text: str, ctx: ReadContext) -> tuple[str, Block
     return read_element(spec, parse_xml(text, ctx), ctx)
 
 
-def read_element(spec: MessageSpec, el: ET.Element, ctx: ReadContext) -> tuple[str, Block]:
-    """Read an already parsed message element (used for NDM constituents)."""
+def read_element(spec: MessageSpec, el: ET.Element, ctx: ReadContext, base: str = "") -> tuple[str, Block]:
+    """Read an already parsed message element; ``base`` is the path of its parent (``/ndm`` for an NDM
+    constituent), so that errors and warnings name the element's full path."""
     line = ctx.xml_lines.get(id(el))
     if local(el.tag) != spec.xml_root:
         raise ctx.error(
@@ -87,8 +88,8 @@ def read_element(spec: MessageSpec, el: ET.Element, ctx: ReadContext) -> tuple[s
             line=line,
             keyword=spec.version_keyword,
         )
-    root = Block(spec.root, line)
-    _read_block(el, root, ctx, f"/{spec.xml_root}")
+    root = Block(spec.root, line, f"{base}/{spec.xml_root}")
+    _read_block(el, root, ctx, f"{base}/{spec.xml_root}")
     return version.strip(), root
 
 
@@ -155,7 +156,7 @@ def _read_block(el: ET.Element, block: Block, ctx: ReadContext, path: str) -> No
                     path=cpath,
                     keyword=tag,
                 )
-            sub = Block(cs, line)
+            sub = Block(cs, line, cpath)
             block.children.append(sub)
             _read_block(child, sub, ctx, cpath)
             if cs.data is not None:
