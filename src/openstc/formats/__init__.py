@@ -36,10 +36,17 @@ automatically (``register_class``); ``registry.load_errors()`` lists modules tha
 as tables in :mod:`~openstc.formats.schema`:
 
 * :class:`~openstc.formats.schema.Keyword` ``(name, kind, unit, mandatory, doc, choices,
-  alt_units, upper, si)``: ``kind`` in ``str | float | int | time | enum | floats | ints``;
-  ``unit`` is the unit the standard writes in files (``km``, ``deg``, ``m**2/s``); the model holds
-  SI (:mod:`~openstc.formats.units` converts). Times are :class:`~openstc.formats.ccsds_time.Epoch`
-  (calendar reading + time system + leap-second flag; ``.utc()`` -> UTC-aware datetime).
+  alt_units, upper, si)``: ``kind`` in ``str | float | int | time | enum | floats | ints`` (the
+  OEM/OCM/OMM keyword blocks also use ``reltime | strs | units``); ``unit`` is the unit the
+  standard writes in files (``km``, ``deg``, ``m**2/s``); the model holds SI
+  (:mod:`~openstc.formats.units` converts). Times are :class:`~openstc.formats.ccsds_time.Epoch`
+  (calendar reading + time system + leap-second flag; ``.utc()`` -> UTC-aware datetime). It is the
+  one declaration type of every message: each keyword is declared once, with its ``mandatory``
+  flag driving the mandatory checks (CDM/OPM: :func:`~openstc.formats.finish.check_mandatory`;
+  OEM/OCM/OMM: :func:`~openstc.formats.oem_keys.require_declared`). Groups shared by several
+  messages (ODM header, common metadata, Cartesian state, spacecraft parameters, 6x6 covariance,
+  the keywords the CDM took over from the OCM) are declared in :mod:`~openstc.formats.odm_keys` and
+  used by reference; ``omm_keys``/``ocm_keys``/``oem``/``opm``/``cdm_schema`` hold the rest.
 * :class:`~openstc.formats.schema.BlockSpec` ``(name, keywords, children, key, repeat, mandatory,
   kvn_start, kvn_stop, user_defined, data, check)``: ``name`` is the NDM/XML element name (and
   JSON member); ``key`` the model name when names clash. Blocks without ``kvn_start`` are implicit

@@ -10,6 +10,8 @@ covariance metadata, each also a ``covarianceMatrix`` element in XML.
 
 from __future__ import annotations
 
+from openstc.formats import odm_keys
+from openstc.formats.odm_keys import CARTESIAN_STATE, CREATION_DATE, ORIGINATOR
 from openstc.formats.schema import BlockSpec, Keyword
 
 K = Keyword
@@ -18,11 +20,11 @@ YES_NO = ("YES", "NO")
 HEADER = BlockSpec(
     "header",
     (
-        K("CREATION_DATE", "time", mandatory=True, doc="message creation time (UTC)"),
-        K("ORIGINATOR", mandatory=True, doc="creating agency or operator"),
+        CREATION_DATE,
+        ORIGINATOR,
         K("MESSAGE_FOR", doc="spacecraft name(s) the message is for"),
         K("MESSAGE_ID", mandatory=True, doc="unique message identifier from the originator"),
-        K("CLASSIFICATION", doc="v2: classification or caveats"),
+        odm_keys.CLASSIFICATION,
     ),
     mandatory=True,
 )
@@ -70,9 +72,9 @@ RELATIVE = BlockSpec(
         K("SEFI_COLLISION_PROBABILITY", "float", doc="v2"),
         K("SEFI_COLLISION_PROBABILITY_METHOD", doc="v2"),
         K("SEFI_FRAGMENTATION_MODEL", doc="v2"),
-        K("PREVIOUS_MESSAGE_ID", doc="v2"),
-        K("PREVIOUS_MESSAGE_EPOCH", "time", doc="v2"),
-        K("NEXT_MESSAGE_EPOCH", "time", doc="v2"),
+        odm_keys.PREVIOUS_MESSAGE_ID,
+        odm_keys.PREVIOUS_MESSAGE_EPOCH,
+        odm_keys.NEXT_MESSAGE_EPOCH,
     ),
     (RELATIVE_STATE,),
     mandatory=True,
@@ -84,28 +86,28 @@ METADATA = BlockSpec(
         K("OBJECT", "enum", mandatory=True, choices=("OBJECT1", "OBJECT2")),
         K("OBJECT_DESIGNATOR", mandatory=True, doc="catalog number of the object"),
         K("CATALOG_NAME", mandatory=True),
-        K("OBJECT_NAME", mandatory=True),
+        odm_keys.OBJECT_NAME,
         K("INTERNATIONAL_DESIGNATOR", mandatory=True),
         K("OBJECT_TYPE", "enum", choices=("PAYLOAD", "ROCKET BODY", "DEBRIS", "UNKNOWN", "OTHER")),
-        K("OPS_STATUS", doc="v2: operational status"),
+        odm_keys.OPS_STATUS,
         K("OPERATOR_CONTACT_POSITION"),
         K("OPERATOR_ORGANIZATION"),
         K("OPERATOR_PHONE"),
         K("OPERATOR_EMAIL"),
         K("ODM_MSG_LINK", doc="v2"),
-        K("ADM_MSG_LINK", doc="v2"),
+        odm_keys.ADM_MSG_LINK,
         K("EPHEMERIS_NAME", mandatory=True),
         K("OBS_BEFORE_NEXT_MESSAGE", "enum", choices=YES_NO, doc="v2"),
         K("COVARIANCE_METHOD", "enum", mandatory=True, choices=("CALCULATED", "DEFAULT")),
         K("COVARIANCE_SOURCE", doc="v2"),
         K("MANEUVERABLE", "enum", mandatory=True, choices=("YES", "NO", "N/A")),
         K("ORBIT_CENTER", upper=True, doc="default EARTH"),
-        K("REF_FRAME", mandatory=True, upper=True),
+        odm_keys.REF_FRAME,
         K("ALT_COV_TYPE", "enum", choices=("XYZ", "CSIG3EIGVEC3"), doc="v2"),
         K("ALT_COV_REF_FRAME", upper=True, doc="v2"),
-        K("GRAVITY_MODEL"),
-        K("ATMOSPHERIC_MODEL"),
-        K("N_BODY_PERTURBATIONS"),
+        odm_keys.GRAVITY_MODEL,
+        odm_keys.ATMOSPHERIC_MODEL,
+        odm_keys.N_BODY_PERTURBATIONS,
         K("SOLAR_RAD_PRESSURE", "enum", choices=YES_NO),
         K("EARTH_TIDES", "enum", choices=YES_NO),
         K("INTRACK_THRUST", "enum", choices=YES_NO),
@@ -118,14 +120,14 @@ OD_PARAMETERS = BlockSpec(
     (
         K("TIME_LASTOB_START", "time"),
         K("TIME_LASTOB_END", "time"),
-        K("RECOMMENDED_OD_SPAN", "float", "d"),
-        K("ACTUAL_OD_SPAN", "float", "d"),
-        K("OBS_AVAILABLE", "int"),
-        K("OBS_USED", "int"),
-        K("TRACKS_AVAILABLE", "int"),
-        K("TRACKS_USED", "int"),
+        odm_keys.RECOMMENDED_OD_SPAN,
+        odm_keys.ACTUAL_OD_SPAN,
+        odm_keys.OBS_AVAILABLE,
+        odm_keys.OBS_USED,
+        odm_keys.TRACKS_AVAILABLE,
+        odm_keys.TRACKS_USED,
         K("RESIDUALS_ACCEPTED", "float", "%", doc="model value is a fraction (97.8 % -> 0.978)"),
-        K("WEIGHTED_RMS", "float"),
+        odm_keys.WEIGHTED_RMS,
         K("OD_EPOCH", "time", doc="v2"),
     ),
 )
@@ -138,32 +140,32 @@ ADDITIONAL_PARAMETERS = BlockSpec(
         K("AREA_PC_MAX", "float", "m**2", doc="v2"),
         K("AREA_DRG", "float", "m**2"),
         K("AREA_SRP", "float", "m**2"),
-        K("OEB_PARENT_FRAME", doc="v2"),
+        odm_keys.OEB_PARENT_FRAME,
         K("OEB_PARENT_FRAME_EPOCH", "time", doc="v2"),
-        K("OEB_Q1", "float", doc="v2"),
-        K("OEB_Q2", "float", doc="v2"),
-        K("OEB_Q3", "float", doc="v2"),
-        K("OEB_QC", "float", doc="v2"),
-        K("OEB_MAX", "float", "m", doc="v2"),
-        K("OEB_INT", "float", "m", doc="v2"),
-        K("OEB_MIN", "float", "m", doc="v2"),
-        K("AREA_ALONG_OEB_MAX", "float", "m**2", doc="v2"),
-        K("AREA_ALONG_OEB_INT", "float", "m**2", doc="v2"),
-        K("AREA_ALONG_OEB_MIN", "float", "m**2", doc="v2"),
-        K("RCS", "float", "m**2", doc="v2"),
-        K("RCS_MIN", "float", "m**2", doc="v2"),
-        K("RCS_MAX", "float", "m**2", doc="v2"),
-        K("VM_ABSOLUTE", "float", doc="v2: absolute visual magnitude"),
-        K("VM_APPARENT_MIN", "float", doc="v2"),
-        K("VM_APPARENT", "float", doc="v2"),
-        K("VM_APPARENT_MAX", "float", doc="v2"),
-        K("REFLECTANCE", "float", doc="v2"),
-        K("MASS", "float", "kg"),
+        odm_keys.OEB_Q1,
+        odm_keys.OEB_Q2,
+        odm_keys.OEB_Q3,
+        odm_keys.OEB_QC,
+        odm_keys.OEB_MAX,
+        odm_keys.OEB_INT,
+        odm_keys.OEB_MIN,
+        odm_keys.AREA_ALONG_OEB_MAX,
+        odm_keys.AREA_ALONG_OEB_INT,
+        odm_keys.AREA_ALONG_OEB_MIN,
+        odm_keys.RCS,
+        odm_keys.RCS_MIN,
+        odm_keys.RCS_MAX,
+        odm_keys.VM_ABSOLUTE,
+        odm_keys.VM_APPARENT_MIN,
+        odm_keys.VM_APPARENT,
+        odm_keys.VM_APPARENT_MAX,
+        odm_keys.REFLECTANCE,
+        odm_keys.MASS,
         K("HBR", "float", "m", doc="v2: hard-body radius"),
         K("CD_AREA_OVER_MASS", "float", "m**2/kg"),
         K("CR_AREA_OVER_MASS", "float", "m**2/kg"),
         K("THRUST_ACCELERATION", "float", "m/s**2"),
-        K("SEDR", "float", "W/kg"),
+        odm_keys.SEDR,
         K("MIN_DV", "floats", "m/s", doc="v2"),
         K("MAX_DV", "floats", "m/s", doc="v2"),
         K("LEAD_TIME_REQD_BEFORE_TCA", "float", "s", doc="v2"),
@@ -175,16 +177,7 @@ ADDITIONAL_PARAMETERS = BlockSpec(
     ),
 )
 
-# the Cartesian state keywords, shared with the OPM state vector (which adds EPOCH before them)
-CARTESIAN_STATE = (
-    K("X", "float", "km", mandatory=True),
-    K("Y", "float", "km", mandatory=True),
-    K("Z", "float", "km", mandatory=True),
-    K("X_DOT", "float", "km/s", mandatory=True),
-    K("Y_DOT", "float", "km/s", mandatory=True),
-    K("Z_DOT", "float", "km/s", mandatory=True),
-)
-STATE_VECTOR = BlockSpec("stateVector", CARTESIAN_STATE, mandatory=True)
+STATE_VECTOR = BlockSpec("stateVector", CARTESIAN_STATE, mandatory=True)  # shared with the OPM
 
 RTN_AXES = ("R", "T", "N", "RDOT", "TDOT", "NDOT", "DRG", "SRP", "THR")
 XYZ_AXES = ("X", "Y", "Z", "XDOT", "YDOT", "ZDOT", "DRG", "SRP", "THR")
@@ -214,11 +207,19 @@ def covariance_names(axes: tuple[str, ...]) -> list[list[str]]:
     return [[f"C{axes[i]}_{axes[j]}" for j in range(i + 1)] for i in range(len(axes))]
 
 
+# the drag/SRP/thrust rows (CDRG_DRG, ...) have the same names in the RTN and XYZ covariances: one
+# declaration each, shared by both blocks
+_COV_DECLARED: dict[str, Keyword] = {}
+
+
 def _cov_keywords(axes: tuple[str, ...], mandatory_rows: int) -> tuple[Keyword, ...]:
     out = []
     for i, row in enumerate(covariance_names(axes)):
         for j, name in enumerate(row):
-            out.append(K(name, "float", _UNITS[_AXIS_KIND[i] + _AXIS_KIND[j]], mandatory=i < mandatory_rows))
+            kw = K(name, "float", _UNITS[_AXIS_KIND[i] + _AXIS_KIND[j]], mandatory=i < mandatory_rows)
+            out.append(_COV_DECLARED.setdefault(name, kw))
+            if out[-1] != kw:
+                raise ValueError(f"covariance keyword {name} declared with two meanings")
     return tuple(out)
 
 

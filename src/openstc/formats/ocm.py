@@ -56,9 +56,10 @@ from openstc.formats.oem_io import (
     write_xml,
 )
 from openstc.formats.oem_io import xnode_to_json as _to_json
-from openstc.formats.oem_keys import Key, KeywordBlock, kvn_lines, located, read_block, xml_fill
+from openstc.formats.oem_keys import KeywordBlock, kvn_lines, located, read_block, require_declared, xml_fill
+from openstc.formats.schema import Keyword
 
-_BLOCKS: dict[str, dict[str, Key]] = {
+_BLOCKS: dict[str, dict[str, Keyword]] = {
     "TRAJ": TRAJ,
     "PHYS": PHYS,
     "COV": COV,
@@ -213,11 +214,7 @@ class Ocm(TokenReadable):
         while (t := c.peek()) is not None and t.kind in ("kv", "comment"):
             head.append(c.next())
         header = read_block(head, HEADER, "the OCM header", "UTC", ctx)
-        for k in ("CREATION_DATE", "ORIGINATOR"):
-            if k not in header:
-                raise FormatError(
-                    f"{k} is mandatory in the OCM header", code="FORMAT_MISSING_KEYWORD", keyword=k
-                )
+        require_declared(header, HEADER, "the OCM header")
         meta: KeywordBlock | None = None
         ocm: Ocm | None = None
         while not c.done():
@@ -430,14 +427,7 @@ def _read_meta(body: list[Tok], start: Tok, ctx: ReadContext) -> KeywordBlock:
             raise unexpected(t, "in the OCM metadata")
     ts = next((t.value.strip().upper() for t in body if t.kind == "kv" and t.key == "TIME_SYSTEM"), "UTC")
     meta = read_block(body, METADATA, "the OCM metadata", ts, ctx)
-    if "EPOCH_TZERO" not in meta:
-        raise FormatError(
-            "EPOCH_TZERO is mandatory in the OCM metadata",
-            code="FORMAT_MISSING_KEYWORD",
-            line=start.line,
-            path=located(body)[1],
-            keyword="EPOCH_TZERO",
-        )
+    require_declared(meta, METADATA, "the OCM metadata", start.line, located(body)[1])
     if "TIME_SYSTEM" not in meta:
         ctx.warn(
             "TIME_SYSTEM absent from the OCM metadata: UTC assumed", keyword="TIME_SYSTEM", line=start.line

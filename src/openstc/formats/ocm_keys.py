@@ -9,27 +9,77 @@ from __future__ import annotations
 
 import math
 
-from openstc.formats import units
-from openstc.formats.oem_keys import Key
+from openstc.formats import odm_keys, units
+from openstc.formats.schema import Keyword
+
+# short kind codes of the compact tables below -> :class:`Keyword` kinds
+_KINDS = {
+    "": "str",
+    "s": "str",
+    "f": "float",
+    "i": "int",
+    "t": "time",
+    "T": "reltime",
+    "l": "strs",
+    "u": "units",
+    "v": "floats",
+}
+# text values the standard writes in upper case (frames, centres, time systems, type codes): lower case
+# is read with a warning and upper-cased
+UPPER_VALUES = frozenset(
+    {
+        "CENTER_NAME",
+        "TIME_SYSTEM",
+        "COV_REF_FRAME",
+        "TRAJ_REF_FRAME",
+        "MAN_REF_FRAME",
+        "TRAJ_TYPE",
+        "COV_TYPE",
+        "COV_ORDERING",
+        "INTERPOLATION",
+        "TRAJ_BASIS",
+        "COV_BASIS",
+        "MAN_BASIS",
+    }
+)
 
 
-def _decl(spec: str) -> dict[str, Key]:
-    """``"NAME:kind:unit NAME2 ..."`` -> declarations (kind defaults to text)."""
-    out: dict[str, Key] = {}
+def _same(a: Keyword, b: Keyword) -> bool:
+    return (a.kind, a.unit, a.mandatory, a.si, a.upper, a.choices, a.alt_units) == (
+        b.kind,
+        b.unit,
+        b.mandatory,
+        b.si,
+        b.upper,
+        b.choices,
+        b.alt_units,
+    )
+
+
+def _decl(spec: str) -> dict[str, Keyword]:
+    """``"NAME:kind:unit NAME2! ..."`` -> declarations (kind defaults to text; ``!``: mandatory)."""
+    out: dict[str, Keyword] = {}
     for item in spec.split():
         name, _, rest = item.partition(":")
         kind, _, unit = rest.partition(":")
-        out[name] = Key(kind or "s", unit or None, False)
+        mandatory = name.endswith("!")
+        name = name.rstrip("!")
+        k = _KINDS[kind]
+        kw = Keyword(name, k, unit or None, mandatory, upper=k == "str" and name in UPPER_VALUES)
+        shared = odm_keys.SHARED.get(name)
+        # a keyword with the same meaning in other messages is that one declaration (found by name,
+        # taken only when kind, unit and flags agree: OCM's optional OBJECT_NAME is its own)
+        out[name] = shared if shared is not None and _same(shared, kw) else kw
     return out
 
 
-HEADER = _decl("CLASSIFICATION CREATION_DATE:t ORIGINATOR MESSAGE_ID")
+HEADER = odm_keys.keys(odm_keys.HEADER)
 METADATA = _decl(
     "OBJECT_NAME INTERNATIONAL_DESIGNATOR CATALOG_NAME OBJECT_DESIGNATOR ALTERNATE_NAMES "
     "ORIGINATOR_POC ORIGINATOR_POSITION ORIGINATOR_PHONE ORIGINATOR_EMAIL ORIGINATOR_ADDRESS TECH_ORG "
     "TECH_POC TECH_POSITION TECH_PHONE TECH_EMAIL TECH_ADDRESS PREVIOUS_MESSAGE_ID NEXT_MESSAGE_ID "
     "ADM_MSG_LINK CDM_MSG_LINK PRM_MSG_LINK RDM_MSG_LINK TDM_MSG_LINK OPERATOR OWNER COUNTRY "
-    "CONSTELLATION OBJECT_TYPE TIME_SYSTEM EPOCH_TZERO:t OPS_STATUS ORBIT_CATEGORY OCM_DATA_ELEMENTS "
+    "CONSTELLATION OBJECT_TYPE TIME_SYSTEM EPOCH_TZERO!:t OPS_STATUS ORBIT_CATEGORY OCM_DATA_ELEMENTS "
     "SCLK_OFFSET_AT_EPOCH:f:s SCLK_SEC_PER_SI_SEC:f:s PREVIOUS_MESSAGE_EPOCH:t NEXT_MESSAGE_EPOCH:t "
     "START_TIME:t STOP_TIME:t TIME_SPAN:f:d TAIMUTC_AT_TZERO:f:s NEXT_LEAP_EPOCH:t "
     "NEXT_LEAP_TAIMUTC:f:s UT1MUTC_AT_TZERO:f:s EOP_SOURCE INTERP_METHOD_EOP CELESTIAL_SOURCE"

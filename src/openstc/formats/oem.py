@@ -21,8 +21,10 @@ from typing import ClassVar
 import numpy as np
 
 from openstc.errors import FormatError
+from openstc.formats import odm_keys
 from openstc.formats.ccsds_time import Epoch
 from openstc.formats.model import FormatWarning, ReadContext
+from openstc.formats.odm_keys import COV_INDEX, keys
 from openstc.formats.odm_read import TokenReadable, read_version
 from openstc.formats.oem_io import (
     Cursor,
@@ -34,52 +36,36 @@ from openstc.formats.oem_io import (
     xnode_to_json,
 )
 from openstc.formats.oem_keys import (
-    I,
-    Key,
     KeywordBlock,
-    S,
-    T,
     convert,
     fmt_float,
     kvn_lines,
     located,
     parse_float,
     read_block,
-    require,
+    require_declared,
     xml_fill,
 )
 from openstc.formats.oem_lines import bad_line, epoch_column, epoch_of, float_table, format_epochs, split_rows
+from openstc.formats.schema import Keyword
 
-HEADER: dict[str, Key] = {"CLASSIFICATION": S, "CREATION_DATE": T, "ORIGINATOR": S, "MESSAGE_ID": S}
-METADATA: dict[str, Key] = {
-    "OBJECT_NAME": S,
-    "OBJECT_ID": S,
-    "CENTER_NAME": S,
-    "REF_FRAME": S,
-    "REF_FRAME_EPOCH": T,
-    "TIME_SYSTEM": S,
-    "START_TIME": T,
-    "USEABLE_START_TIME": T,
-    "USEABLE_STOP_TIME": T,
-    "STOP_TIME": T,
-    "INTERPOLATION": S,
-    "INTERPOLATION_DEGREE": I,
-}
-META_MANDATORY = (
-    "OBJECT_NAME",
-    "OBJECT_ID",
-    "CENTER_NAME",
-    "REF_FRAME",
-    "TIME_SYSTEM",
-    "START_TIME",
-    "STOP_TIME",
+K = Keyword
+HEADER = keys(odm_keys.HEADER)
+METADATA = keys(
+    odm_keys.METADATA,
+    (
+        K("START_TIME", "time", mandatory=True),
+        K("USEABLE_START_TIME", "time"),
+        K("USEABLE_STOP_TIME", "time"),
+        K("STOP_TIME", "time", mandatory=True),
+        odm_keys.INTERPOLATION,
+        odm_keys.INTERPOLATION_DEGREE,
+    ),
 )
-_AXES = ("X", "Y", "Z", "X_DOT", "Y_DOT", "Z_DOT")
+COV_EPOCH = odm_keys.EPOCH  # of each covariance matrix (its own block)
 # XML/KVN keyword names of the covariance lower triangle, row by row: CX_X, CY_X, CY_Y, ...
-COV_KEYS: list[tuple[str, int, int]] = [
-    (f"C{_AXES[i]}_{_AXES[j]}", i, j) for i in range(6) for j in range(i + 1)
-]
-_COV_INDEX = {k: (i, j) for k, i, j in COV_KEYS}
+COV_KEYS: list[tuple[str, int, int]] = [(k, i, j) for k, (i, j) in COV_INDEX.items()]
+_COV_INDEX = COV_INDEX
 _KM = 1e3
 
 
@@ -171,7 +157,7 @@ class Oem(TokenReadable):
         while (t := c.peek()) is not None and t.kind in ("kv", "comment"):
             head.append(c.next())
         header = read_block(head, HEADER, "the OEM header", "UTC", ctx)
-        require(header, ("CREATION_DATE", "ORIGINATOR"), "the OEM header", toks[0].line)
+        require_declared(header, HEADER, "the OEM header", toks[0].line)
         segments: list[OemSegment] = []
         starts: list[Tok] = []
         while not c.done():
@@ -286,7 +272,7 @@ def _read_segment(c: Cursor, start: Tok, ctx: ReadContext) -> OemSegment:
         (t.value.strip().upper() for t in meta_toks if t.kind == "kv" and t.key == "TIME_SYSTEM"), "UTC"
     )
     meta = read_block(meta_toks, METADATA, "OEM metadata", ts, ctx)
-    require(meta, META_MANDATORY, "OEM metadata", start.line, located(meta_toks)[1])
+    require_declared(meta, METADATA, "OEM metadata", start.line, located(meta_toks)[1])
     if "TIME_SYSTEM" in meta.values:
         meta.values["TIME_SYSTEM"] = str(meta.values["TIME_SYSTEM"]).strip().upper()
     comments: list[str] = []
@@ -391,7 +377,7 @@ def _read_covariances(c: Cursor, start: Tok, scale: str, ctx: ReadContext) -> li
             pending.append(t.value)
         elif t.kind == "kv" and t.key == "EPOCH":
             finish(t)
-            cur = OemCovariance(convert(t, "EPOCH", T, scale, ctx), np.zeros((6, 6)), None, pending)
+            cur = OemCovariance(convert(t, "EPOCH", COV_EPOCH, scale, ctx), np.zeros((6, 6)), None, pending)
             pending = []
         elif t.kind == "kv" and t.key == "COV_REF_FRAME" and cur is not None and filled == 0:
             cur.frame = t.value.strip()

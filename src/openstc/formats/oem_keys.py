@@ -1,16 +1,19 @@
 """Typed keyword blocks shared by the ODM models (OEM, OCM, OMM): declarations, reading, writing.
 
 A block (header, metadata, an OCM physical-properties block, ...) is declared as an ordered mapping
-``KEYWORD -> Key(kind, unit)``. Kinds: ``s`` text, ``f`` float (``unit`` is the unit the standard
-writes; the model keeps SI), ``i`` integer, ``t`` time (:class:`~openstc.formats.ccsds_time.Epoch`),
-``T`` time that may also be written as seconds relative to a reference epoch (OCM), ``l`` comma list
-of text, ``v`` blank-separated float vector, ``u`` units list ``[km, km/s]``. A read block is a
-:class:`KeywordBlock`: ``values`` maps keyword to typed SI value, in the order read.
+``KEYWORD -> Keyword`` of :class:`~openstc.formats.schema.Keyword` declarations (the one declaration
+type of every message; shared groups live in :mod:`~openstc.formats.odm_keys`). Kinds: ``str``,
+``float`` (``unit`` is the unit the standard writes; the model keeps SI unless ``si`` is False),
+``int``, ``time`` (:class:`~openstc.formats.ccsds_time.Epoch`), ``reltime`` (a time that may also be
+written as seconds relative to a reference epoch, OCM), ``strs`` comma list of text, ``floats``
+blank-separated float vector, ``units`` units list ``[km, km/s]``. A read block is a
+:class:`KeywordBlock`: ``values`` maps keyword to typed SI value, in the order read. Mandatory
+keywords are checked from the declarations' ``mandatory`` flag by :func:`require_declared`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -23,59 +26,10 @@ from openstc.formats.schema import Keyword
 from openstc.formats.values import MISSING, parse_value
 from openstc.formats.values import format_value as _fw_format
 
-
-@dataclass(frozen=True, slots=True)
-class Key:
-    """Declaration of one keyword: ``kind`` as above, ``unit`` as the standard writes it in files."""
-
-    kind: str = "s"
-    unit: str | None = None
-    mandatory: bool = False
-    si: bool = True  # False: the model keeps the file's unit (OMM mean elements, see omm.py)
-
-
-S = Key("s")
-I = Key("i")
-T = Key("t")
-TR = Key("T")
-L = Key("l")
-F = Key("f")
-U = Key("u")
-V = Key("v")
-
-
-def f(unit: str | None = None, si: bool = True) -> Key:
-    return Key("f", unit, si=si)
-
-
-_FW_KIND = {"s": "str", "f": "float", "i": "int", "t": "time", "v": "floats"}
-
-
-# text values the standard writes in upper case (frames, centres, time systems, type codes): lower case
-# is read with a warning and upper-cased, as the schema-driven messages do with ``Keyword.upper``
-UPPER_VALUES = frozenset(
-    {
-        "CENTER_NAME",
-        "REF_FRAME",
-        "TIME_SYSTEM",
-        "COV_REF_FRAME",
-        "TRAJ_REF_FRAME",
-        "MAN_REF_FRAME",
-        "TRAJ_TYPE",
-        "COV_TYPE",
-        "COV_ORDERING",
-        "INTERPOLATION",
-        "TRAJ_BASIS",
-        "COV_BASIS",
-        "MAN_BASIS",
-    }
-)
-
-
-def framework_keyword(name: str, key: Key) -> Keyword:
-    """The part-A :class:`~openstc.formats.schema.Keyword` equivalent of a declaration."""
-    upper = key.kind == "s" and name in UPPER_VALUES
-    return Keyword(name, _FW_KIND.get(key.kind, "str"), key.unit, key.mandatory, si=key.si, upper=upper)
+# Keyword kinds the shared value parser (:func:`openstc.formats.values.parse_value`) handles; the others
+# (``reltime``, ``strs``, ``units``) are ODM-only and typed here.
+_FW_KINDS = frozenset({"str", "float", "int", "time", "floats"})
+TEXT = Keyword("value")  # declaration used for keywords a table does not know (USER_DEFINED_*)
 
 
 @dataclass(slots=True)
@@ -129,14 +83,27 @@ def seconds_between(t0: Epoch, t: Epoch) -> float:
     return d + (1.0 if t.leap else 0.0) - (1.0 if t0.leap else 0.0)
 
 
-def convert(tok: Tok, name: str, key: Key, scale: str, ctx: ReadContext, t0: Epoch | None = None) -> Any:
-    """Typed SI value of ``tok`` under declaration ``key`` (:data:`MISSING` when to be treated as absent)."""
+def convert(
+    tok: Tok,
+    name: str,
+    key: Keyword,
+    scale: str,
+    ctx: ReadContext,
+    t0: Epoch | None = None,
+    strict: bool = False,
+) -> Any:
+    """Typed SI value of ``tok`` under declaration ``key`` (:data:`MISSING` when to be treated as absent).
+
+    An empty value is a warning (treated as absent; :func:`require_declared` then reports a missing
+    mandatory keyword) unless ``strict``, where an empty mandatory value is an error at its line."""
     k = key.kind
-    if k == "s" and tok.unit is not None and tok.path is None:
+    if not strict and key.mandatory:
+        key = replace(key, mandatory=False)
+    if k == "str" and tok.unit is not None and tok.path is None:
         # KVN "OBJECT_NAME = GOES 9 [P]": the bracket is part of a text value, not a unit.
         tok = Tok(tok.kind, tok.key, f"{tok.value} [{tok.unit}]", None, tok.line)
-    if k in _FW_KIND:
-        v = parse_value(framework_keyword(name, key), tok.value, tok.unit, ctx, line=tok.line, path=tok.path)
+    if k in _FW_KINDS:
+        v = parse_value(key, tok.value, tok.unit, ctx, line=tok.line, path=tok.path)
         if isinstance(v, Epoch) and scale != "UTC":
             v = v.with_scale(scale)
         return v
@@ -152,13 +119,13 @@ def convert(tok: Tok, name: str, key: Key, scale: str, ctx: ReadContext, t0: Epo
             )
         ctx.warn("empty value treated as absent", line=tok.line, path=tok.path, keyword=name)
         return MISSING
-    if k == "T":
+    if k == "reltime":
         if t0 is not None and "-" not in s[1:] and "T" not in s:
             return epoch_plus(t0, parse_float(s, tok))
         return parse_epoch(s, tok, scale)
-    if k == "l":
+    if k == "strs":
         return [p.strip() for p in s.split(",") if p.strip()]
-    if k == "u":
+    if k == "units":
         if s.startswith("[") and s.endswith("]"):
             s = s[1:-1]
         return [p.strip() for p in s.split(",") if p.strip()]
@@ -179,32 +146,35 @@ def fmt_float(x: float) -> str:
     return repr(float(x))
 
 
-def format_value(value: Any, key: Key) -> str:
+def format_value(value: Any, key: Keyword) -> str:
     """Text of a typed SI value as the standard writes it (file units)."""
     k = key.kind
-    if k == "f" and (not key.si or units.factor(key.unit) == 1.0):
+    if k == "float" and (not key.si or units.factor(key.unit) == 1.0):
         return exact_float(float(value))  # no unit conversion: the shortest text that reads back exactly
-    if k in _FW_KIND:
-        return _fw_format(framework_keyword("value", key), value)
-    if k == "T":
+    if k in _FW_KINDS:
+        return _fw_format(key, value)
+    if k == "reltime":
         return value.ccsds() if isinstance(value, Epoch) else str(value)
-    if k == "l":
+    if k == "strs":
         return ", ".join(value)
-    if k == "u":
+    if k == "units":
         return "[" + ", ".join(value) + "]"
     return str(value)
 
 
 def read_block(
     toks: list[Tok],
-    decl: dict[str, Key],
+    decl: dict[str, Keyword],
     where: str,
     scale: str,
     ctx: ReadContext,
     t0: Epoch | None = None,
     allow_user: bool = False,
+    strict: bool = False,
 ) -> KeywordBlock:
-    """Type the ``kv``/``comment`` tokens of one block; unknown keywords are FORMAT_UNEXPECTED_KEYWORD."""
+    """Type the ``kv``/``comment`` tokens of one block; unknown keywords are FORMAT_UNEXPECTED_KEYWORD.
+
+    ``strict``: an empty mandatory value is an error at its line (see :func:`convert`)."""
     blk = KeywordBlock()
     for t in toks:
         if t.kind == "comment":
@@ -224,7 +194,7 @@ def read_block(
             )
         if t.key in blk.values:
             ctx.warn(f"{t.key} repeated in {where}; last value kept", line=t.line, keyword=t.key)
-        v = convert(t, t.key, key, scale, ctx, t0)
+        v = convert(t, t.key, key, scale, ctx, t0, strict)
         if v is not MISSING:
             blk.values[t.key] = v
     return blk
@@ -239,42 +209,57 @@ def located(toks: list[Any]) -> tuple[int | None, str | None]:
     return None, None
 
 
-def require(
-    blk: KeywordBlock, keys: tuple[str, ...], where: str, line: int | None = None, path: str | None = None
-) -> None:
-    """FORMAT_MISSING_KEYWORD for the first of ``keys`` absent or empty; ``line``/``path`` locate it."""
-    for k in keys:
+def missing_mandatory(blk: KeywordBlock, decl: dict[str, Keyword]) -> list[str]:
+    """Mandatory keywords of ``decl`` (declaration order) absent or empty in ``blk``."""
+    out = []
+    for k, kw in decl.items():
         v = blk.values.get(k)
-        if v is None or (isinstance(v, str) and v.strip() == ""):
-            raise FormatError(
-                f"{k} is mandatory in {where}", code="FORMAT_MISSING_KEYWORD", line=line, path=path, keyword=k
-            )
+        if kw.mandatory and (v is None or (isinstance(v, str) and v.strip() == "")):
+            out.append(k)
+    return out
+
+
+def require_declared(
+    blk: KeywordBlock,
+    decl: dict[str, Keyword],
+    where: str,
+    line: int | None = None,
+    path: str | None = None,
+) -> None:
+    """FORMAT_MISSING_KEYWORD for the first mandatory keyword of ``decl`` absent or empty in ``blk``;
+    ``line``/``path`` locate the block."""
+    for k in missing_mandatory(blk, decl)[:1]:
+        raise FormatError(
+            f"{k} is mandatory in {where}", code="FORMAT_MISSING_KEYWORD", line=line, path=path, keyword=k
+        )
 
 
 def warning_texts(ws: list[FormatWarning]) -> list[str]:
     return [str(w) for w in ws]
 
 
-def standard_order(blk: KeywordBlock, decl: dict[str, Key]) -> list[tuple[str, Any]]:
+def standard_order(blk: KeywordBlock, decl: dict[str, Keyword]) -> list[tuple[str, Any]]:
     """A block's keywords in the order the standard declares them (others, e.g. USER_DEFINED_*, last)."""
     rank = {k: i for i, k in enumerate(decl)}
     return sorted(blk.values.items(), key=lambda kv: rank.get(kv[0], len(rank)))
 
 
-def kvn_lines(blk: KeywordBlock, decl: dict[str, Key], width: int = 24, comments: bool = True) -> list[str]:
+def kvn_lines(
+    blk: KeywordBlock, decl: dict[str, Keyword], width: int = 24, comments: bool = True
+) -> list[str]:
     """KVN lines of a block: comments first, then ``KEY = value [unit]``."""
     out = (
         [f"COMMENT {c}".rstrip() for cm in blk.comments for c in cm.splitlines() or [""]] if comments else []
     )
     for k, v in standard_order(blk, decl):
-        key = decl.get(k, S)
+        key = decl.get(k, TEXT)
         text = " ".join(format_value(v, key).splitlines())  # a KVN value is one line
-        unit = f" [{key.unit}]" if key.kind == "f" and key.unit and key.unit != "n/a" else ""
+        unit = f" [{key.unit}]" if key.kind == "float" and key.unit and key.unit != "n/a" else ""
         out.append(f"{k:<{width}} = {text}{unit}")
     return out
 
 
-def xml_fill(node: XNode, blk: KeywordBlock, decl: dict[str, Key], comments: bool = True) -> None:
+def xml_fill(node: XNode, blk: KeywordBlock, decl: dict[str, Keyword], comments: bool = True) -> None:
     """Append a block's comments and keywords as XML leaves of ``node``."""
     if comments:
         for c in blk.comments:
@@ -283,8 +268,8 @@ def xml_fill(node: XNode, blk: KeywordBlock, decl: dict[str, Key], comments: boo
         if k.startswith("USER_DEFINED_") and k not in decl:
             node.add("USER_DEFINED", v, parameter=k[len("USER_DEFINED_") :])
             continue
-        key = decl.get(k, S)
-        if key.kind == "f" and key.unit and key.unit != "n/a":
+        key = decl.get(k, TEXT)
+        if key.kind == "float" and key.unit and key.unit != "n/a":
             node.add(k, format_value(v, key), units=key.unit)
         else:
             node.add(k, format_value(v, key))

@@ -43,71 +43,27 @@ from openstc.formats.oem_io import (
 )
 from openstc.formats.oem_io import xnode_to_json as _to_json
 from openstc.formats.oem_keys import (
-    I,
-    Key,
     KeywordBlock,
-    S,
-    T,
-    f,
     fmt_float,
     kvn_lines,
     located,
+    missing_mandatory,
     parse_float,
     read_block,
-    require,
+    require_declared,
     xml_fill,
 )
+from openstc.formats.omm_keys import (
+    FLAT_DEFAULTS,
+    HEADER,
+    MEAN_ELEMENTS,
+    METADATA,
+)
+from openstc.formats.omm_keys import SECTION_OF as _SECTION_OF
+from openstc.formats.omm_keys import SECTIONS as _SECTIONS
+from openstc.formats.omm_keys import XML_SECTION as _XML_SECTION
 
-HEADER: dict[str, Key] = {"CLASSIFICATION": S, "CREATION_DATE": T, "ORIGINATOR": S, "MESSAGE_ID": S}
-METADATA: dict[str, Key] = {
-    "OBJECT_NAME": Key("s", mandatory=True),
-    "OBJECT_ID": Key("s", mandatory=True),
-    "CENTER_NAME": S,
-    "REF_FRAME": S,
-    "REF_FRAME_EPOCH": T,
-    "TIME_SYSTEM": S,
-    "MEAN_ELEMENT_THEORY": S,
-}
-MEAN_ELEMENTS: dict[str, Key] = {
-    "EPOCH": T,
-    "SEMI_MAJOR_AXIS": f("km"),
-    "MEAN_MOTION": f("rev/day", si=False),
-    "ECCENTRICITY": f(),
-    "INCLINATION": f("deg", si=False),
-    "RA_OF_ASC_NODE": f("deg", si=False),
-    "ARG_OF_PERICENTER": f("deg", si=False),
-    "MEAN_ANOMALY": f("deg", si=False),
-    "GM": f("km**3/s**2"),
-}
-SPACECRAFT: dict[str, Key] = {
-    "MASS": f("kg"),
-    "SOLAR_RAD_AREA": f("m**2"),
-    "SOLAR_RAD_COEFF": f(),
-    "DRAG_AREA": f("m**2"),
-    "DRAG_COEFF": f(),
-}
-TLE: dict[str, Key] = {
-    "EPHEMERIS_TYPE": I,
-    "CLASSIFICATION_TYPE": S,
-    "NORAD_CAT_ID": I,
-    "ELEMENT_SET_NO": I,
-    "REV_AT_EPOCH": I,
-    "BSTAR": f("1/ER", si=False),
-    "BTERM": f("m**2/kg"),
-    "MEAN_MOTION_DOT": f("rev/day**2", si=False),
-    "MEAN_MOTION_DDOT": f("rev/day**3", si=False),
-    "AGOM": f("m**2/kg"),
-}
 _COV = {k: (i, j) for k, i, j in COV_KEYS}
-_SECTIONS: list[tuple[str, dict[str, Key]]] = [
-    ("header", HEADER),
-    ("metadata", METADATA),
-    ("mean_elements", MEAN_ELEMENTS),
-    ("spacecraft", SPACECRAFT),
-    ("tle", TLE),
-]
-_SECTION_OF = {k: name for name, decl in _SECTIONS for k in decl}
-_XML_SECTION = {"mean_elements": "meanElements", "spacecraft": "spacecraftParameters", "tle": "tleParameters"}
 _REV_DAY = 2.0 * math.pi / 86400.0
 
 
@@ -198,12 +154,16 @@ class Omm(TokenReadable):
 
     @classmethod
     def _from_flat(cls, obj: dict[str, Any], ctx: ReadContext | None = None) -> Omm:
+        ctx = ctx or ReadContext()
         toks: list[Tok] = [Tok("kv", key="CCSDS_OMM_VERS", value=str(obj.get("CCSDS_OMM_VERS", "2.0")))]
         extra: dict[str, str] = {}
         for k, v in obj.items():
             key = str(k).upper()
             text = "" if v is None else (v if isinstance(v, str) else repr(v))
             if key == "CCSDS_OMM_VERS":
+                continue
+            if key in FLAT_DEFAULTS and text.strip() == "":  # defaulted below, as when left out
+                ctx.warn("empty value treated as absent", path=f"/{k}", keyword=key)
                 continue
             if key == "COMMENT":
                 toks.append(Tok("comment", value=text, path=f"/{k}"))
@@ -261,33 +221,28 @@ class Omm(TokenReadable):
             groups["tle" if groups["tle"] else "mean_elements"] += pending
         ts = next((t.value.strip().upper() for t in groups["metadata"] if t.key == "TIME_SYSTEM"), "UTC")
         blocks = {
-            name: read_block(groups[name], decl, f"the OMM {name}", "UTC" if name == "header" else ts, ctx)
+            name: read_block(
+                groups[name],
+                decl,
+                f"the OMM {name}",
+                "UTC" if name == "header" else ts,
+                ctx,
+                strict=name == "metadata",  # an empty OBJECT_NAME/OBJECT_ID is an error at its line
+            )
             for name, decl in _SECTIONS
         }
         given = {t.key for t in groups["header"] if t.kind == "kv"}
-        for k in ("CREATION_DATE", "ORIGINATOR"):
-            if k not in blocks["header"] and k not in given:  # an empty one was already reported
+        for k in missing_mandatory(blocks["header"], HEADER):
+            if k not in given:  # an empty one was already reported
                 ctx.warn(
                     f"{k} missing from the OMM header (tolerated)", keyword=k, code="FORMAT_MISSING_KEYWORD"
                 )
-        meta_at = located(groups["metadata"])
-        require(blocks["metadata"], ("OBJECT_NAME", "OBJECT_ID"), "OMM metadata", *meta_at)
-        for k in ("CENTER_NAME", "REF_FRAME", "TIME_SYSTEM", "MEAN_ELEMENT_THEORY"):
-            if k not in blocks["metadata"]:
-                if flat:  # Space-Track/CelesTrak JSON leave these out: they are always EARTH/TEME/UTC/SGP4
-                    blocks["metadata"].values[k] = {
-                        "CENTER_NAME": "EARTH",
-                        "REF_FRAME": "TEME",
-                        "TIME_SYSTEM": "UTC",
-                        "MEAN_ELEMENT_THEORY": "SGP4",
-                    }[k]
-                else:
-                    require(blocks["metadata"], (k,), "OMM metadata", *meta_at)
-        require(
-            blocks["mean_elements"],
-            ("EPOCH", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE", "ARG_OF_PERICENTER", "MEAN_ANOMALY"),
-            "OMM mean elements",
-            *located(groups["mean_elements"]),
+        if flat:
+            for k, v in FLAT_DEFAULTS.items():
+                blocks["metadata"].values.setdefault(k, v)
+        require_declared(blocks["metadata"], METADATA, "OMM metadata", *located(groups["metadata"]))
+        require_declared(
+            blocks["mean_elements"], MEAN_ELEMENTS, "OMM mean elements", *located(groups["mean_elements"])
         )
         me = blocks["mean_elements"]
         if "MEAN_MOTION" not in me and "SEMI_MAJOR_AXIS" not in me:
@@ -313,13 +268,12 @@ class Omm(TokenReadable):
     # ------------------------------------------------------------------------------- writing
     def _check_writable(self) -> None:
         """Writing is strict: CelesTrak/Space-Track OMMs read without a header cannot be written as is."""
-        for k in ("CREATION_DATE", "ORIGINATOR"):
-            if k not in self.header:
-                raise FormatError(
-                    f"cannot write an OMM without {k} (mandatory in the header; set header.values[{k!r}])",
-                    code="FORMAT_MISSING_KEYWORD",
-                    keyword=k,
-                )
+        for k in missing_mandatory(self.header, HEADER)[:1]:
+            raise FormatError(
+                f"cannot write an OMM without {k} (mandatory in the header; set header.values[{k!r}])",
+                code="FORMAT_MISSING_KEYWORD",
+                keyword=k,
+            )
 
     def to_kvn(self) -> str:
         self._check_writable()

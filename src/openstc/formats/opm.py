@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from openstc.formats import odm_keys
 from openstc.formats.ccsds_time import Epoch
-from openstc.formats.cdm_schema import CARTESIAN_STATE
 from openstc.formats.model import Block, Message, ReadContext
 from openstc.formats.registry import register_schema
 from openstc.formats.schema import BlockSpec, Keyword, MessageSpec
@@ -23,31 +23,9 @@ from openstc.formats.schema import BlockSpec, Keyword, MessageSpec
 K = Keyword
 FloatArray = npt.NDArray[np.float64]
 
-HEADER = BlockSpec(
-    "header",
-    (
-        K("CLASSIFICATION", doc="B-3"),
-        K("CREATION_DATE", "time", mandatory=True),
-        K("ORIGINATOR", mandatory=True),
-        K("MESSAGE_ID", doc="B-3"),
-    ),
-    mandatory=True,
-)
-METADATA = BlockSpec(
-    "metadata",
-    (
-        K("OBJECT_NAME", mandatory=True),
-        K("OBJECT_ID", mandatory=True, doc="international designator, e.g. 1998-999A"),
-        K("CENTER_NAME", mandatory=True, upper=True),
-        K("REF_FRAME", mandatory=True, upper=True),
-        K("REF_FRAME_EPOCH", "time"),
-        K("TIME_SYSTEM", mandatory=True, upper=True),
-    ),
-    mandatory=True,
-)
-STATE_VECTOR = BlockSpec(
-    "stateVector", (K("EPOCH", "time", mandatory=True), *CARTESIAN_STATE), mandatory=True
-)
+HEADER = BlockSpec("header", odm_keys.HEADER, mandatory=True)
+METADATA = BlockSpec("metadata", odm_keys.METADATA, mandatory=True)
+STATE_VECTOR = BlockSpec("stateVector", (odm_keys.EPOCH, *odm_keys.CARTESIAN_STATE), mandatory=True)
 
 
 def _check_kepler(block: Block, ctx: ReadContext) -> None:
@@ -64,7 +42,7 @@ KEPLERIAN = BlockSpec(
     "keplerianElements",
     (
         K("SEMI_MAJOR_AXIS", "float", "km", mandatory=True),
-        K("ECCENTRICITY", "float", mandatory=True),
+        odm_keys.ECCENTRICITY,
         K("INCLINATION", "float", "deg", mandatory=True),
         K("RA_OF_ASC_NODE", "float", "deg", mandatory=True),
         K("ARG_OF_PERICENTER", "float", "deg", mandatory=True),
@@ -74,36 +52,10 @@ KEPLERIAN = BlockSpec(
     ),
     check=_check_kepler,
 )
-SPACECRAFT = BlockSpec(
-    "spacecraftParameters",
-    (
-        K("MASS", "float", "kg"),
-        K("SOLAR_RAD_AREA", "float", "m**2"),
-        K("SOLAR_RAD_COEFF", "float"),
-        K("DRAG_AREA", "float", "m**2"),
-        K("DRAG_COEFF", "float"),
-    ),
-)
-AXES = ("X", "Y", "Z", "X_DOT", "Y_DOT", "Z_DOT")
+SPACECRAFT = BlockSpec("spacecraftParameters", odm_keys.SPACECRAFT)
+AXES = odm_keys.AXES
 COV_NAMES = [[f"C{AXES[i]}_{AXES[j]}" for j in range(i + 1)] for i in range(6)]
-
-
-def _cov_unit(i: int, j: int) -> str:
-    n = (i >= 3) + (j >= 3)
-    return ("km**2", "km**2/s", "km**2/s**2")[n]
-
-
-COVARIANCE = BlockSpec(
-    "covarianceMatrix",
-    (
-        K("COV_REF_FRAME", upper=True, doc="default: the metadata REF_FRAME"),
-        *(
-            K(name, "float", _cov_unit(i, j), mandatory=True)
-            for i, row in enumerate(COV_NAMES)
-            for j, name in enumerate(row)
-        ),
-    ),
-)
+COVARIANCE = BlockSpec("covarianceMatrix", (odm_keys.COV_REF_FRAME, *odm_keys.COVARIANCE))
 MANEUVER = BlockSpec(
     "maneuverParameters",
     (

@@ -19,7 +19,7 @@ from xml.etree.ElementTree import Element
 if TYPE_CHECKING:
     from openstc.formats.model import Block, Message, ReadContext
 
-KINDS = ("str", "float", "int", "time", "enum", "floats", "ints")
+KINDS = ("str", "float", "int", "time", "enum", "floats", "ints", "reltime", "strs", "units")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +27,10 @@ class Keyword:
     """One CCSDS keyword.
 
     ``kind``: ``str`` (free text), ``float`` (stored in SI), ``int``, ``time`` (an :class:`Epoch`),
-    ``enum`` (one of ``choices``, stored upper case), ``floats``/``ints`` (blank-separated list).
+    ``enum`` (one of ``choices``, stored upper case), ``floats``/``ints`` (blank-separated list); the
+    ODM keyword blocks (:mod:`~openstc.formats.oem_keys`) also use ``reltime`` (an OCM time that may be
+    written as seconds after ``EPOCH_TZERO``), ``strs`` (comma-separated text list) and ``units``
+    (a ``[km, km/s]`` units list).
     ``unit`` is the unit the standard writes in files (``km``, ``deg``, ``m**2``); the model holds
     the SI value unless ``si`` is False. ``alt_units`` are other units accepted (converted) with a
     warning. ``upper``: a free-text value the standard wants in upper case (lower case is accepted
