@@ -11,11 +11,13 @@ import time
 
 import numpy as np
 
+from openstc.pc import compute_pc
 from openstc.pc.chan import pc2d_chan
 from openstc.pc.dilution import dilution_max_pc
 from openstc.pc.elrod import pc2d_elrod
 from openstc.pc.foster import pc2d
 from openstc.pc.hall3d import pc3d_hall
+from openstc.pc.maxpc import unknown_covariance_max_pc
 from openstc.pc.montecarlo import pc_monte_carlo
 
 
@@ -56,6 +58,29 @@ def main() -> None:
     rate("2D Pc, Foster (adaptive GK15)", pc2d, n, args)
     rate("2D Pc, Elrod (64-node Gauss-Chebyshev)", pc2d_elrod, n, args)
     rate("2D Pc, Chan series", pc2d_chan, n, args)
+    c = time.process_time()
+    unknown_covariance_max_pc(np.linalg.norm(args[0] - args[3], axis=1), args[6])
+    dc = time.process_time() - c
+    print(
+        f"{'max Pc, no covariance (Alfano 2005)':42s} {n:>9d} in {dc:7.3f} s CPU"
+        f" = {n / dc:12,.0f} /s per core"
+    )
+    # Bulk path: compute_pc without the curvilinear check or the 3D fallback (a case whose 3D Nc
+    # fails falls back to a 2e5-trial two-body Monte Carlo: tens of seconds), 1% degenerate cases.
+    b = max(10, n // 10)
+    r1, v1, c1, r2, v2, c2, hbr = (np.array(a[:b]) for a in args)
+    bad = np.arange(0, b, 100)
+    c1[bad[0::3]] = np.nan
+    v2[bad[1::3]] = v1[bad[1::3]]
+    c2[bad[2::3]] = 0.0
+    rate(
+        "compute_pc bulk (rectilinear check, 1% bad)",
+        compute_pc,
+        b,
+        (r1, v1, c1, r2, v2, c2, hbr),
+        curvilinear_check=False,
+        fallback_3d=False,
+    )
     m = max(1, n // 100)
     rate("max Pc over covariance scaling (dilution)", dilution_max_pc, m, tuple(a[:m] for a in args))
     k = 20

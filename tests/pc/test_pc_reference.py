@@ -15,7 +15,14 @@ import pytest
 from pc_cases import all_cases, cases_for, dcp_values, states, vector_rows
 from scipy import stats
 
-from openstc.pc.applicability import assess_2d, linear_conj_duration, orbital_period, refine_tca_linear
+from openstc.pc import hall3d
+from openstc.pc.applicability import (
+    GM_EARTH,
+    assess_2d,
+    linear_conj_duration,
+    orbital_period,
+    refine_tca_linear,
+)
 from openstc.pc.covariance import remediate_2x2, reverse_cholesky_2x2
 from openstc.pc.covxcorr import dcp_sensitivity_rtn_to_inertial, pc2d_covxcorr
 from openstc.pc.dilution import dilution_max_pc
@@ -245,14 +252,36 @@ VIOL = [
 ]
 
 
+_HALL_MEMO: dict[tuple[Any, ...], Nc3DResult] = {}
+
+
+def _hall_memo(r1: Any, v1: Any, cov1: Any, r2: Any, v2: Any, cov2: Any, hbr: float, **kw: Any) -> Nc3DResult:
+    """``pc3d_hall`` computed once per distinct input (it is deterministic): suite time only."""
+
+    def six(c: Any) -> bytes:
+        a = np.asarray(c, dtype=np.float64).reshape(np.shape(c)[-2:])
+        out = np.zeros((6, 6))
+        out[: a.shape[0], : a.shape[1]] = a
+        return out.tobytes()
+
+    vecs = b"".join(np.asarray(x, dtype=np.float64).ravel().tobytes() for x in (r1, v1, r2, v2))
+    opts = {"gm": GM_EARTH, **kw}  # the applicability check passes gm explicitly
+    key = (vecs, six(cov1), six(cov2), float(hbr), tuple(sorted(opts.items())))
+    if key not in _HALL_MEMO:
+        _HALL_MEMO[key] = pc3d_hall(r1, v1, cov1, r2, v2, cov2, hbr, **kw)
+    return _HALL_MEMO[key]
+
+
 @pytest.mark.parametrize("case", VIOL, ids=_ids(VIOL))
-def test_applicability_flag(case: dict[str, Any], pc_summary: Any) -> None:
+def test_applicability_flag(case: dict[str, Any], pc_summary: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """CARA's 2D usage-violation verdict on its 53 real conjunctions.
 
     Agreement with CARA's verdict (ViolationsPc2D) passes; a disagreement is listed (xfail) with its
     direction, never hidden.
     """
     s = states(case)
+    # The check's 3D Nc (same inputs, same 150-evaluation budget) is shared with test_hall_nc.
+    monkeypatch.setattr(hall3d, "pc3d_hall", _hall_memo)
     app = assess_2d(s.r1, s.v1, s.cov1, s.r2, s.v2, s.cov2, s.hbr)
     cara_flag = case["table_row"]["ViolationsPc2D"] != 0
     ours = not bool(app.valid_2d[0])
@@ -304,7 +333,7 @@ def _nc_for(case: dict[str, Any]) -> Nc3DResult:
     if key not in _NC_CACHE:
         s = states(case)
         # Evaluation budget keeps the suite fast; cases that need more are listed, not hidden.
-        _NC_CACHE[key] = pc3d_hall(s.r1, s.v1, s.cov1, s.r2, s.v2, s.cov2, s.hbr, max_evals=150)
+        _NC_CACHE[key] = _hall_memo(s.r1, s.v1, s.cov1, s.r2, s.v2, s.cov2, s.hbr, max_evals=150)
     return _NC_CACHE[key]
 
 

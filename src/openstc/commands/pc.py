@@ -18,13 +18,17 @@ import argparse
 import json
 import math
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from openstc.errors import FormatError, InvalidArgumentError
-from openstc.pc import METHODS, combined_hbr, compute_pc
-from openstc.pc.covariance import rtn_to_inertial
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy and openstc.pc (scipy, numba) are imported inside the functions that use them so that
+# ``openstc --help`` (which imports every command module) stays fast. Kept equal to
+# ``openstc.pc.METHODS`` by tests/pc/test_pc_bulk.py.
+METHOD_CHOICES = ("chan", "elrod", "foster", "hall3d", "montecarlo", "montecarlo_twobody")
 
 
 def register(subparsers: Any) -> None:
@@ -39,7 +43,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--method",
         action="append",
-        choices=sorted(METHODS),
+        choices=METHOD_CHOICES,
         help="method(s) to compute; repeatable; the first is the reported Pc (default: foster)",
     )
     p.add_argument("--hbr", type=float, metavar="M", help="combined hard-body radius in m (overrides inputs)")
@@ -49,6 +53,8 @@ def register(subparsers: Any) -> None:
 
 
 def _arr(case: dict[str, Any], key: str, shape: tuple[int, ...], where: str) -> np.ndarray:
+    import numpy as np
+
     try:
         a = np.asarray(case[key], dtype=np.float64)
     except KeyError:
@@ -63,6 +69,8 @@ def _arr(case: dict[str, Any], key: str, shape: tuple[int, ...], where: str) -> 
 
 
 def _cov(case: dict[str, Any], key: str, where: str) -> np.ndarray | None:
+    import numpy as np
+
     raw = case.get(key)
     if raw is None:
         return None
@@ -137,18 +145,24 @@ EARTH_FIXED_FRAMES = {
 
 
 def _cdm_object(obj: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str | None]:
+    import numpy as np
+
     r = np.asarray(obj.position, dtype=float)
     v = np.asarray(obj.velocity, dtype=float)
     if (obj.ref_frame or "").upper() in EARTH_FIXED_FRAMES:
         v = v + np.cross([0.0, 0.0, OMEGA_EARTH], r)
     cov_rtn = np.asarray(obj.covariance_rtn, dtype=float)
     # A CDM without a usable covariance (element-set-only object): no Pc, but the max Pc.
+    from openstc.pc.covariance import rtn_to_inertial
+
     cov = None if not np.all(np.isfinite(cov_rtn)) else rtn_to_inertial(cov_rtn, r, v)
     return r, v, cov, obj.get("OBJECT_TYPE")
 
 
 def _cdm_cases(paths: list[str], hbr: float | None) -> list[dict[str, Any]]:
     """Cases from CDM files via :mod:`openstc.formats` (model in SI; covariances RTN)."""
+    import numpy as np
+
     from openstc import formats  # the shell reads the file; the formats core parses it
 
     cases = []
@@ -169,6 +183,8 @@ def _cdm_cases(paths: list[str], hbr: float | None) -> list[dict[str, Any]]:
         h = hbr if hbr is not None else getattr(msg, "hbr", None)
         hbr_source = "option" if hbr is not None else "cdm"
         if h is None:
+            from openstc.pc import combined_hbr
+
             h = combined_hbr(None, type1, None, type2)
             hbr_source = "tracss-default"
         cases.append(
@@ -198,6 +214,8 @@ def _clean(x: Any) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    from openstc.pc import compute_pc
+
     if args.hbr is not None and not (math.isfinite(args.hbr) and args.hbr >= 0):
         raise InvalidArgumentError("--hbr must be a finite number >= 0 (metres)")
     if not args.states and not args.cdm_files:

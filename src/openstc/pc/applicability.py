@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
-from openstc.pc.covariance import FCLIP, FloatArray, as_batch, position_block
+from openstc.pc.covariance import FCLIP, FloatArray, as_matrices, as_vectors, position_block
 from openstc.pc.twobody import stm
 
 #: Earth's gravitational parameter used for periods (m^3/s^2, EGM-96 value as CARA).
@@ -54,7 +54,7 @@ def refine_tca_linear(
 
     Returns ``(dt, r1_ca, r2_ca)``; ``dt`` is NaN where the relative velocity is zero.
     """
-    r1a, v1a, r2a, v2a = (as_batch(a, 3) for a in (r1, v1, r2, v2))
+    r1a, v1a, r2a, v2a = (as_vectors(a) for a in (r1, v1, r2, v2))
     v = v2a - v1a
     vv = np.einsum("ij,ij->i", v, v)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -85,10 +85,10 @@ def linear_conj_duration(
     gamma: float = CONJ_DURATION_GAMMA,
 ) -> ConjDuration:
     """Encounter-duration bounds under linear motion (Coppola 2012; Hall et al. AAS 18-244)."""
-    r1a, v1a, r2a, v2a = (as_batch(a, 3) for a in (r1, v1, r2, v2))
+    r1a, v1a, r2a, v2a = (as_vectors(a) for a in (r1, v1, r2, v2))
     c1 = np.asarray(cov1, dtype=np.float64)
     c2 = np.asarray(cov2, dtype=np.float64)
-    a = position_block(as_batch(c1, c1.shape[-1])) + position_block(as_batch(c2, c2.shape[-1]))
+    a = position_block(as_matrices(c1)) + position_block(as_matrices(c2))
     r = r2a - r1a
     v = v2a - v1a
     n = r.shape[0]
@@ -105,7 +105,17 @@ def linear_conj_duration(
         eta2 = ace[:, 0, 0]
         w = ace[:, 1:3, 0]
         pc = ace[:, 1:3, 1:3]
-        b = np.linalg.solve(pc, w[..., None])[..., 0]
+        # Closed-form 2x2 solve: a singular block (no covariance across the relative velocity) gives
+        # inf/NaN bounds for that case instead of a LinAlgError for the whole batch.
+        det = pc[:, 0, 0] * pc[:, 1, 1] - pc[:, 0, 1] * pc[:, 1, 0]
+        det = np.where(det > 0, det, np.nan)
+        b = np.stack(
+            [
+                (pc[:, 1, 1] * w[:, 0] - pc[:, 0, 1] * w[:, 1]) / det,
+                (pc[:, 0, 0] * w[:, 1] - pc[:, 1, 0] * w[:, 0]) / det,
+            ],
+            axis=-1,
+        )
         sv2 = np.sqrt(np.maximum(0.0, 2.0 * (eta2 - np.einsum("ij,ij->i", b, w))))
         q0 = np.einsum("ij,ij->i", b, rce[:, 1:3])
         btb = np.einsum("ij,ij->i", b, b)
@@ -126,8 +136,8 @@ def linear_conj_duration(
 
 def orbital_period(r: FloatArray, v: FloatArray, gm: float = GM_EARTH) -> FloatArray:
     """Two-body period (s) from inertial position (m) and velocity (m/s); inf for unbound orbits."""
-    ra = as_batch(r, 3)
-    va = as_batch(v, 3)
+    ra = as_vectors(r)
+    va = as_vectors(v)
     energy = 0.5 * np.einsum("ij,ij->i", va, va) - gm / np.linalg.norm(ra, axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         sma = -gm / (2.0 * energy)
@@ -189,11 +199,11 @@ def assess_2d(
     Inputs in SI (m, m/s, m^2; 6x6 covariances use the velocity part in the curvilinear check):
     the periods and the two-body motion need physical units.
     """
-    r1a, v1a, r2a, v2a = (as_batch(a, 3) for a in (r1, v1, r2, v2))
+    r1a, v1a, r2a, v2a = (as_vectors(a) for a in (r1, v1, r2, v2))
     c1 = np.asarray(cov1, dtype=np.float64)
     c2 = np.asarray(cov2, dtype=np.float64)
-    p1 = position_block(as_batch(c1, c1.shape[-1]))
-    p2 = position_block(as_batch(c2, c2.shape[-1]))
+    p1 = position_block(as_matrices(c1))
+    p2 = position_block(as_matrices(c2))
     n = r1a.shape[0]
     p1 = np.broadcast_to(p1, (n, 3, 3))
     p2 = np.broadcast_to(p2, (n, 3, 3))
@@ -215,8 +225,8 @@ def assess_2d(
         sigma_t = 1.0 / np.sqrt(vav)
     inaccurate = np.full(n, np.nan)
     if curvilinear:
-        c1f = _as6(np.broadcast_to(as_batch(c1, c1.shape[-1]), (n, *c1.shape[-2:])))
-        c2f = _as6(np.broadcast_to(as_batch(c2, c2.shape[-1]), (n, *c2.shape[-2:])))
+        c1f = _as6(np.broadcast_to(as_matrices(c1), (n, *c1.shape[-2:])))
+        c2f = _as6(np.broadcast_to(as_matrices(c2), (n, *c2.shape[-2:])))
         for i in range(n):
             if not (np.isfinite(sigma_t[i]) and np.isfinite(t[i]) and finite[i]):
                 continue
@@ -271,8 +281,8 @@ def _refine_with_nc3d(
     from openstc.pc import foster, hall3d
 
     n = r1.shape[0]
-    c1f = _as6(np.broadcast_to(as_batch(c1, c1.shape[-1]), (n, *c1.shape[-2:])))
-    c2f = _as6(np.broadcast_to(as_batch(c2, c2.shape[-1]), (n, *c2.shape[-2:])))
+    c1f = _as6(np.broadcast_to(as_matrices(c1), (n, *c1.shape[-2:])))
+    c2f = _as6(np.broadcast_to(as_matrices(c2), (n, *c2.shape[-2:])))
     todo = np.flatnonzero(finite & ~(inaccurate <= SCREEN_CUTOFF) & np.isfinite(hbr) & (hbr > 0))
     if todo.size == 0:
         return

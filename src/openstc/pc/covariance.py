@@ -35,20 +35,26 @@ def _unit(a: FloatArray) -> FloatArray:
         return np.asarray(a / norm, dtype=np.float64)
 
 
-def as_batch(a: object, width: int) -> FloatArray:
-    """Return ``a`` as a float array with a leading batch axis (``(n, width)`` or ``(n, w, w)``)."""
+def as_vectors(a: object) -> FloatArray:
+    """Vectors with a leading batch axis: one vector ``(w,)`` becomes ``(1, w)``, ``(n, w)`` is kept.
+
+    The batch is decided by the number of dimensions only, never by the shape, so a batch of
+    exactly ``w`` vectors (``(3, 3)`` positions) is never mistaken for a matrix.
+    """
     arr = np.asarray(a, dtype=np.float64)
-    if arr.ndim == 1 and width and arr.shape[0] == width:
-        return arr[None, :]
-    if arr.ndim == 2 and arr.shape == (width, width):
-        return arr[None, :, :]
-    return arr
+    return arr[None, :] if arr.ndim == 1 else arr
+
+
+def as_matrices(a: object) -> FloatArray:
+    """Square matrices with a leading batch axis: ``(w, w)`` becomes ``(1, w, w)``, ``(n, w, w)`` is kept."""
+    arr = np.asarray(a, dtype=np.float64)
+    return arr[None, :, :] if arr.ndim == 2 else arr
 
 
 def rtn_rotation(r: FloatArray, v: FloatArray) -> FloatArray:
     """Rotation matrices ``(n, 3, 3)`` whose columns are the R, T, N unit vectors in inertial axes."""
-    r = as_batch(r, 3)
-    v = as_batch(v, 3)
+    r = as_vectors(r)
+    v = as_vectors(v)
     r_hat = _unit(r)
     n_hat = _unit(np.cross(r, v))
     t_hat = np.cross(n_hat, r_hat)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from openstc.pc import elrod
-from openstc.pc.covariance import FloatArray, as_batch, rtn_rotation
+from openstc.pc.covariance import FloatArray, as_matrices, as_vectors, rtn_rotation
 from openstc.pc.geometry import Geometry, MissMode, encounter_geometry
 
 #: Name openstc writes in CDMs for this method.
@@ -25,7 +25,7 @@ CDM_METHOD = "CASALI-2018-XCORR"
 
 def dcp_sensitivity_rtn_to_inertial(g_rtn: FloatArray, r: FloatArray, v: FloatArray) -> FloatArray:
     """Rotate ``(n,6)`` RTN position/velocity sensitivities to the inertial frame of ``r``, ``v``."""
-    g = as_batch(np.asarray(g_rtn, dtype=np.float64), 6)
+    g = as_vectors(np.asarray(g_rtn, dtype=np.float64))
     rot = rtn_rotation(r, v)
     return np.concatenate(
         [np.einsum("nij,nj->ni", rot, g[:, :3]), np.einsum("nij,nj->ni", rot, g[:, 3:])], axis=-1
@@ -41,10 +41,10 @@ def correlated_relative_covariance(
     g2: FloatArray,
 ) -> FloatArray:
     """Relative 6x6 covariance with the DCP cross-correlation removed (``(n,6,6)``)."""
-    c1 = as_batch(np.asarray(cov1, dtype=np.float64), 6)
-    c2 = as_batch(np.asarray(cov2, dtype=np.float64), 6)
-    gp = as_batch(np.asarray(g1, dtype=np.float64), 6)
-    gs = as_batch(np.asarray(g2, dtype=np.float64), 6)
+    c1 = as_matrices(np.asarray(cov1, dtype=np.float64))
+    c2 = as_matrices(np.asarray(cov2, dtype=np.float64))
+    gp = as_vectors(np.asarray(g1, dtype=np.float64))
+    gs = as_vectors(np.asarray(g2, dtype=np.float64))
     s = np.asarray(sigma1, dtype=np.float64) * np.asarray(sigma2, dtype=np.float64)
     cross = gs[:, :, None] * gp[:, None, :] + gp[:, :, None] * gs[:, None, :]
     return np.asarray(c1 + c2 - np.reshape(s, (-1, 1, 1)) * cross, dtype=np.float64)

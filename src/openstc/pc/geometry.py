@@ -17,7 +17,8 @@ from numpy.typing import NDArray
 from openstc.pc.covariance import (
     FCLIP,
     FloatArray,
-    as_batch,
+    as_matrices,
+    as_vectors,
     combined_covariance,
     encounter_frame,
     project_to_plane,
@@ -106,9 +107,9 @@ def encounter_geometry(
     any epoch); ``"norm"`` uses the full ``|r1 - r2|`` along the plane's x axis, as CARA's PcCircle
     does (identical at the true TCA).
     """
-    r1a, v1a, r2a, v2a = (as_batch(a, 3) for a in (r1, v1, r2, v2))
-    c1 = as_batch(cov1, np.asarray(cov1).shape[-1])
-    c2 = as_batch(cov2, np.asarray(cov2).shape[-1])
+    r1a, v1a, r2a, v2a = (as_vectors(a) for a in (r1, v1, r2, v2))
+    c1 = as_matrices(cov1)
+    c2 = as_matrices(cov2)
     n = r1a.shape[0]
     hbra = np.broadcast_to(np.asarray(hbr, dtype=np.float64), (n,)).copy()
     # As CARA: a negative radius is no cross-section (Pc 0); an infinite one is certain collision.

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from openstc.pc.applicability import linear_conj_duration, orbital_period
-from openstc.pc.covariance import FloatArray, as_batch
+from openstc.pc.covariance import FloatArray, as_matrices, as_vectors
 from openstc.pc.equinoctial import (
     cart_to_equinoctial,
     equinoctial_to_cart,
@@ -100,18 +100,10 @@ def pc_monte_carlo(
     """Monte Carlo Pc per conjunction (same ``seed`` gives the same answer)."""
     if dynamics == "two-body":
         return _two_body(r1, v1, cov1, r2, v2, cov2, hbr, trials, seed, confidence, window_s, gm, sampling)
-    r1a, v1a, r2a, v2a = (as_batch(a, 3) for a in (r1, v1, r2, v2))
+    r1a, v1a, r2a, v2a = (as_vectors(a) for a in (r1, v1, r2, v2))
     n = r1a.shape[0]
-    c1 = _pad6(
-        np.broadcast_to(
-            as_batch(np.asarray(cov1, float), np.asarray(cov1).shape[-1]), (n, *np.asarray(cov1).shape[-2:])
-        )
-    )
-    c2 = _pad6(
-        np.broadcast_to(
-            as_batch(np.asarray(cov2, float), np.asarray(cov2).shape[-1]), (n, *np.asarray(cov2).shape[-2:])
-        )
-    )
+    c1 = _pad6(np.broadcast_to(as_matrices(np.asarray(cov1, float)), (n, *np.asarray(cov1).shape[-2:])))
+    c2 = _pad6(np.broadcast_to(as_matrices(np.asarray(cov2, float)), (n, *np.asarray(cov2).shape[-2:])))
     h = np.broadcast_to(np.asarray(hbr, dtype=np.float64), (n,))
     rng = np.random.default_rng(seed)
     hits = np.zeros(n, dtype=np.int64)
@@ -259,18 +251,10 @@ def _two_body(
     gm: float,
     sampling: str,
 ) -> McResult:
-    r1a, v1a, r2a, v2a = (as_batch(a, 3) for a in (r1, v1, r2, v2))
+    r1a, v1a, r2a, v2a = (as_vectors(a) for a in (r1, v1, r2, v2))
     n = r1a.shape[0]
-    c1 = _pad6(
-        np.broadcast_to(
-            as_batch(np.asarray(cov1, float), np.asarray(cov1).shape[-1]), (n, *np.asarray(cov1).shape[-2:])
-        )
-    )
-    c2 = _pad6(
-        np.broadcast_to(
-            as_batch(np.asarray(cov2, float), np.asarray(cov2).shape[-1]), (n, *np.asarray(cov2).shape[-2:])
-        )
-    )
+    c1 = _pad6(np.broadcast_to(as_matrices(np.asarray(cov1, float)), (n, *np.asarray(cov1).shape[-2:])))
+    c2 = _pad6(np.broadcast_to(as_matrices(np.asarray(cov2, float)), (n, *np.asarray(cov2).shape[-2:])))
     h = np.broadcast_to(np.asarray(hbr, dtype=np.float64), (n,))
     hits = np.zeros(n, dtype=np.int64)
     dur = linear_conj_duration(r1a, v1a, c1, r2a, v2a, c2, h)
