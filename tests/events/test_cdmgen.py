@@ -153,7 +153,8 @@ def test_header_and_tracss_v2_fields(
         assert cdm.tca == c.tca
         assert cdm.miss_distance == c.miss_distance_m <= RADIUS_M
         assert rel.get("APPROACH_ANGLE") == pytest.approx(math.radians(c.approach_angle_deg), abs=1e-12)
-        assert rel.get("COLLISION_MAX_PC_METHOD") == "FRISBEE-MAXPC"
+        # Element sets carry no covariance: the max Pc over every covariance (Alfano 2005).
+        assert rel.get("COLLISION_MAX_PC_METHOD") == "ALFANO-2005-MAXPC"
         for o, norad in zip(cdm.objects, (c.object1_norad_id, c.object2_norad_id), strict=True):
             assert o.designator == str(norad)
             assert o.ref_frame == "EME2000"

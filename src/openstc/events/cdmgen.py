@@ -55,6 +55,7 @@ from openstc.formats.cdm import Cdm, CdmObject
 from openstc.pc import PcResult, compute_pc
 from openstc.pc.hbr import object_hbr
 from openstc.pc.maxpc import CDM_METHOD as MAX_PC_METHOD
+from openstc.pc.result import METHODS
 from openstc.screening.model import Conjunction, ObjectState, ScreeningObject
 from openstc.screening.volumes import Volume
 
@@ -155,12 +156,7 @@ def compute_conjunction_pcs(
             if _has_cov(s):
                 cov[k, i] = frames.covariance_from_rtn(r[k, i], v[k, i], np.asarray(s.covariance_rtn))
             hbr[i] += _hbr(settings, norad, objects.get(norad))
-    if n == 3:
-        # compute_pc reads a (3, 3) position array as one 3x3 matrix: pad to 4 and drop the copy.
-        r, v, cov = (np.concatenate([a, a[:, -1:]], axis=1) for a in (r, v, cov))
-        hbr = np.append(hbr, hbr[-1])
-    out = compute_pc(r[0], v[0], cov[0], r[1], v[1], cov[1], hbr, methods=settings.pc_methods)
-    return out[:n]
+    return compute_pc(r[0], v[0], cov[0], r[1], v[1], cov[1], hbr, methods=settings.pc_methods)
 
 
 def meets_alert_criteria(miss_distance_m: float, pc: float | None, settings: CdmSettings) -> bool:
@@ -315,10 +311,13 @@ def _fill_pc(cdm: Cdm, pc: PcResult) -> None:
     first = pc.methods[0] if pc.methods else None
     if pc.pc is not None and math.isfinite(pc.pc):
         rel.set("COLLISION_PROBABILITY", pc.pc)
-        rel.set("COLLISION_PROBABILITY_METHOD", first.cdm_method if first else pc.method.upper())
+        # The reported Pc may come from the 3D/Monte Carlo fallback when 2D does not apply: name that.
+        rel.set(
+            "COLLISION_PROBABILITY_METHOD", METHODS.get(pc.method, first.cdm_method if first else pc.method)
+        )
     if pc.max_pc is not None and math.isfinite(pc.max_pc):
         rel.set("COLLISION_MAX_PROBABILITY", pc.max_pc)
-        rel.set("COLLISION_MAX_PC_METHOD", MAX_PC_METHOD)
+        rel.set("COLLISION_MAX_PC_METHOD", pc.max_pc_method or MAX_PC_METHOD)
     if pc.mahalanobis is not None and math.isfinite(pc.mahalanobis):
         rel.set("MAHALANOBIS_DISTANCE", pc.mahalanobis)
     rel.comments.extend(pc.cdm_failure_comments())

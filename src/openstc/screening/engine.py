@@ -1,0 +1,477 @@
+"""The screening engine: plans shards, runs one shard (filter + exact refinement), merges results.
+
+A run is split into :class:`~openstc.screening.model.Shard` pieces (time windows x object blocks)
+that are independent: each propagates every object over its own window, keeps the approaches whose
+TCA falls inside its window and whose pair it owns, and returns them. The shell executes shards in
+one process, a process pool or a Dask cluster; :func:`merge` makes the outcome identical.
+
+Per shard and per time chunk: SGP4 on a coarse grid (``coarse_step_s``) with ``SatrecArray``,
+accelerations from two-body + J2, quintic Hermite polynomials between grid points whose error is
+measured against SGP4 at interval midpoints (the margin, times a safety factor, inflates every
+filter test), the compiled filter of :mod:`openstc.screening.kernels`, then each candidate is
+refined with real propagation calls (Brent's method on the range rate, 1 microsecond tolerance)
+and judged against the primary's volume (:mod:`openstc.screening.refine`).
+
+The core never reads the clock: pass ``clock`` (e.g. ``time.perf_counter``) to get stage timings.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+from sgp4.api import Satrec, SatrecArray
+
+from openstc.astro.sgp4prop import (
+    MU_M3_S2,
+    RE_M,
+    accel_j2,
+    datetime_to_jd,
+    elset_to_satrec,
+    offset_to_datetime,
+    perigee_apogee_m,
+    seconds_between,
+    sgp4_error_text,
+)
+from openstc.errors import InvalidArgumentError
+from openstc.screening import kernels
+from openstc.screening.ephemeris import EphemerisTrack
+from openstc.screening.model import (
+    Conjunction,
+    Failure,
+    ScreeningConfig,
+    ScreeningObject,
+    Shard,
+    ShardResult,
+    ShardStats,
+)
+from openstc.screening.volumes import Volume, tracss_hac_volume, tracss_ocm_volume
+
+F64 = npt.NDArray[np.float64]
+Clock = Callable[[], float]
+
+
+class Propagator:
+    """States of every object of a run (TEME, seconds from the run start); failures are NaN."""
+
+    def __init__(self, objects: Sequence[ScreeningObject], start: datetime) -> None:
+        self.n = len(objects)
+        self.start = start
+        self.jd0, self.fr0 = datetime_to_jd(start)
+        self.load_failures: dict[int, str] = {}
+        self.sgp_idx: list[int] = []
+        self.sats: list[Satrec] = []
+        self.tracks: dict[int, EphemerisTrack] = {}
+        for i, o in enumerate(objects):
+            if o.ephemeris is not None:
+                try:
+                    self.tracks[i] = EphemerisTrack.build(o.ephemeris, start)
+                except (ValueError, ArithmeticError) as exc:
+                    self.load_failures[i] = f"ephemeris cannot be used: {exc}"
+            elif o.elset is not None:
+                try:
+                    sat = elset_to_satrec(o.elset)
+                except (ValueError, ArithmeticError) as exc:
+                    self.load_failures[i] = f"element set cannot be initialised: {exc}"
+                    continue
+                if sat.error != 0:
+                    self.load_failures[i] = sgp4_error_text(int(sat.error)) + " (at initialisation)"
+                    continue
+                self.sgp_idx.append(i)
+                self.sats.append(sat)
+            else:
+                self.load_failures[i] = "no element set and no ephemeris"
+        self.arr = SatrecArray(self.sats) if self.sats else None
+        self.sgp_pos = np.asarray(self.sgp_idx, dtype=np.int64)
+        self.sat_of: dict[int, Satrec] = dict(zip(self.sgp_idx, self.sats, strict=True))
+        self.calls = 0
+
+    def grid(self, times_s: F64) -> tuple[F64, F64, npt.NDArray[np.int16]]:
+        """r, v (n, m, 3) and error codes (n, m): 0 ok, sgp4 code, 100 outside ephemeris, 101 not loaded."""
+        m = times_s.size
+        r = np.full((self.n, m, 3), np.nan)
+        v = np.full((self.n, m, 3), np.nan)
+        err = np.full((self.n, m), 101, dtype=np.int16)
+        if self.arr is not None:
+            fr = self.fr0 + times_s / 86400.0
+            jd = np.full(m, self.jd0)
+            e, rr, vv = self.arr.sgp4(jd, fr)
+            rr *= 1e3
+            vv *= 1e3
+            bad = e != 0
+            rr[bad] = np.nan
+            vv[bad] = np.nan
+            r[self.sgp_pos] = rr
+            v[self.sgp_pos] = vv
+            err[self.sgp_pos] = e
+            self.calls += len(self.sats) * m
+        for i, tr in self.tracks.items():
+            rr, vv = tr.states(times_s)
+            r[i] = rr
+            v[i] = vv
+            err[i] = np.where(np.isfinite(rr[:, 0]), 0, 100)
+        return r, v, err
+
+    def many(self, i: int, t_s: F64) -> tuple[F64, F64]:
+        """States of object ``i`` at many times (NaN where it cannot be propagated)."""
+        t_s = np.asarray(t_s, dtype=np.float64)
+        self.calls += t_s.size
+        sat = self.sat_of.get(i)
+        if sat is not None:
+            e, r, v = sat.sgp4_array(np.full(t_s.size, self.jd0), self.fr0 + t_s / 86400.0)
+            r = r * 1e3
+            v = v * 1e3
+            r[e != 0] = np.nan
+            v[e != 0] = np.nan
+            return r, v
+        tr = self.tracks.get(i)
+        if tr is None:
+            return np.full((t_s.size, 3), np.nan), np.full((t_s.size, 3), np.nan)
+        return tr.states(t_s)
+
+    def one(self, i: int, t_s: float) -> tuple[F64, F64] | None:
+        """State of object ``i`` at ``t_s``; None when it cannot be propagated there."""
+        self.calls += 1
+        sat = self.sat_of.get(i)
+        if sat is not None:
+            e, r, v = sat.sgp4(self.jd0, self.fr0 + t_s / 86400.0)
+            if e != 0:
+                return None
+            return np.array(r) * 1e3, np.array(v) * 1e3
+        tr = self.tracks.get(i)
+        if tr is None:
+            return None
+        rr, vv = tr.states(np.array([t_s]))
+        if not np.isfinite(rr[0, 0]):
+            return None
+        return rr[0], vv[0]
+
+
+def volume_for(obj: ScreeningObject, volume: Volume | str) -> Volume:
+    """The volume an object uses as a primary: the fixed one, or its TraCSS regime's."""
+    if isinstance(volume, Volume):
+        return volume
+    if obj.ephemeris is not None:
+        eph = obj.ephemeris
+        r = float(np.linalg.norm(eph.r_m[0]))
+        v2 = float(np.dot(eph.v_m_s[0], eph.v_m_s[0]))
+        inv_a = 2.0 / r - v2 / MU_M3_S2
+        period = 2.0 * math.pi * math.sqrt(1.0 / inv_a**3 / MU_M3_S2) if inv_a > 0 else math.inf
+        if volume == "tracss-ocm" or volume == "tracss":
+            return tracss_ocm_volume(period)
+    if obj.elset is not None:
+        rp, _ra, _p = perigee_apogee_m(obj.elset)
+        return tracss_hac_volume((rp - RE_M) / 1e3, obj.elset.eccentricity)
+    return tracss_hac_volume(float("nan"), float("nan"))
+
+
+RADIAL_MARGIN_M = 60e3  # SGP4 short-period and J2 excursions of the radius around the mean-element shell
+
+
+def _radial_range(o: ScreeningObject) -> tuple[float, float] | None:
+    """Radius range (m) an object can occupy during a run; None when unknown (never filtered)."""
+    if o.ephemeris is not None:
+        rn = np.linalg.norm(np.asarray(o.ephemeris.r_m, dtype=np.float64), axis=1)
+        return float(rn.min()) - 1e3, float(rn.max()) + 1e3
+    e = o.elset
+    if e is None:
+        return None
+    if e.bstar_per_er > 1e-3 or abs(e.mean_motion_dot_rev_day2) > 1e-3:
+        return None  # strong drag: the orbit may change a lot within the window
+    rp, ra, _p = perigee_apogee_m(e)
+    if not (math.isfinite(rp) and math.isfinite(ra)):
+        return None
+    return rp - RADIAL_MARGIN_M, ra + RADIAL_MARGIN_M
+
+
+def radial_keep(objects: Sequence[ScreeningObject], config: ScreeningConfig) -> npt.NDArray[np.bool_] | None:
+    """Primaries-vs-all only: the objects whose radius range can come within the screening distance of
+    some primary's (the apogee/perigee filter). None in all-vs-all runs (every object is a primary)."""
+    if config.primaries is None:
+        return None
+    prim_ranges = []
+    for o in objects:
+        if o.norad_id in config.primaries:
+            rr = _radial_range(o)
+            if rr is None:
+                return None  # a primary of unknown extent: keep everyone
+            pad = volume_for(o, config.volume).bound_m
+            prim_ranges.append((rr[0] - pad, rr[1] + pad))
+    keep = np.zeros(len(objects), dtype=np.bool_)
+    for i, o in enumerate(objects):
+        if o.norad_id in config.primaries:
+            keep[i] = True
+            continue
+        rr = _radial_range(o)
+        keep[i] = rr is None or any(rr[0] <= hi and lo <= rr[1] for lo, hi in prim_ranges)
+    return keep
+
+
+def coarse_failures(
+    objects: Sequence[ScreeningObject], config: ScreeningConfig, shard: Shard
+) -> list[Failure]:
+    """Failures of objects left out by the apogee/perigee filter: they are not screened, but a run still
+    reports every object that cannot be propagated (hourly check, failure time found to the second)."""
+    prop = Propagator(objects, config.start)
+    out = [Failure(objects[i].norad_id, objects[i].name, why, None) for i, why in prop.load_failures.items()]
+    if not prop.sats:
+        return out
+    times = np.arange(shard.t_start_s, shard.t_end_s + 3600.0, 3600.0)
+    times[-1] = min(times[-1], shard.t_end_s)
+    _r, _v, err = prop.grid(times)
+    for i in np.nonzero((err != 0).any(axis=1) & (err != 101).all(axis=1))[0]:
+        ii = int(i)
+        k = int(np.argmax(err[ii] != 0))
+        lo, hi = (float(times[k - 1]) if k > 0 else shard.t_start_s), float(times[k])
+        while hi - lo > 1.0 and k > 0:
+            mid = 0.5 * (lo + hi)
+            if prop.one(ii, mid) is None:
+                hi = mid
+            else:
+                lo = mid
+        code = int(err[ii, k])
+        out.append(
+            Failure(
+                objects[ii].norad_id,
+                objects[ii].name,
+                sgp4_error_text(code),
+                offset_to_datetime(config.start, hi),
+            )
+        )
+    return out
+
+
+def plan_shards(
+    config: ScreeningConfig, n_objects: int, time_pieces: int = 1, object_blocks: int = 1
+) -> list[Shard]:
+    """Cut the window into ``time_pieces`` equal windows and the objects into ``object_blocks`` blocks."""
+    if time_pieces < 1 or object_blocks < 1:
+        raise InvalidArgumentError("shard counts must be >= 1")
+    edges = np.linspace(0.0, config.duration_s, time_pieces + 1)
+    bounds = np.linspace(0, n_objects, object_blocks + 1).round().astype(int)
+    shards: list[Shard] = []
+    for w in range(time_pieces):
+        for b in range(object_blocks):
+            block = None if object_blocks == 1 else (int(bounds[b]), int(bounds[b + 1]))
+            shards.append(Shard(len(shards), float(edges[w]), float(edges[w + 1]), block))
+    return shards
+
+
+def _measure_margins(
+    prop: Propagator, r: F64, v: F64, a: F64, times: F64, h: float, hs: float, config: ScreeningConfig
+) -> tuple[F64, int]:
+    """Interpolation-error margin (m) per object, from SGP4 at the interval midpoints."""
+    mids = times[:-1] + 0.5 * h
+    rm, vm, _ = prop.grid(mids)
+    n, m = r.shape[0], mids.size
+    p = np.empty((n, m, 3))
+    u = np.empty((n, m, 3))
+    for k in range(m):
+        kernels.quintic_states(
+            np.nan_to_num(r), np.nan_to_num(v), np.nan_to_num(a), h, k, 0.5, p[:, k], u[:, k]
+        )
+    ep = np.linalg.norm(p - rm, axis=-1)
+    ev = np.linalg.norm(u - vm, axis=-1)
+    err = ep + ev * hs * 0.5
+    err[~np.isfinite(err)] = 0.0
+    worst = err.max(axis=1) if m else np.zeros(n)
+    return config.error_safety * worst + config.margin_floor_m, n * m
+
+
+def run_shard(
+    objects: Sequence[ScreeningObject],
+    config: ScreeningConfig,
+    shard: Shard,
+    clock: Clock | None = None,
+) -> ShardResult:
+    """Screen one shard; pure apart from the optional ``clock``."""
+    from openstc.screening import refine
+
+    tick = clock or (lambda: 0.0)
+    stats = ShardStats(objects=len(objects))
+    stage: dict[str, float] = {"propagate": 0.0, "filter": 0.0, "refine": 0.0}
+    t_a = tick()
+    in_block_full = np.ones(len(objects), dtype=np.bool_)
+    if shard.block is not None:
+        in_block_full[:] = False
+        in_block_full[shard.block[0] : shard.block[1]] = True
+    keep = radial_keep(objects, config)
+    dropped_failures: list[Failure] = []
+    if keep is not None:
+        dropped_failures = coarse_failures(
+            [o for o, k in zip(objects, keep, strict=True) if not k], config, shard
+        )
+        objects = [o for o, k in zip(objects, keep, strict=True) if k]
+        in_block_full = in_block_full[keep]
+    prop = Propagator(objects, config.start)
+    n = len(objects)
+    volumes = [volume_for(o, config.volume) for o in objects]
+    thr = np.array([vol.bound_m for vol in volumes])
+    span_end = np.array([vol.span_s if vol.span_s is not None else math.inf for vol in volumes])
+    if config.primaries is None:
+        primary = np.ones(n, dtype=np.bool_)
+    else:
+        primary = np.array([o.norad_id in config.primaries for o in objects], dtype=np.bool_)
+    all_vs_all = config.primaries is None
+    in_block = in_block_full
+    # object acceleration bound for the radius-range sag: mu * e / rp^2 plus a floor for J2/drag
+    rdot2 = np.full(n, 2.0)
+    for i, o in enumerate(objects):
+        if o.elset is not None:
+            rp, _ra, _p = perigee_apogee_m(o.elset)
+            if math.isfinite(rp) and rp > 0:
+                rdot2[i] = MU_M3_S2 * (o.elset.eccentricity + 0.02) / (min(rp, RE_M + 100e3) ** 2)
+        else:
+            rdot2[i] = 10.0
+    failures: dict[int, Failure] = {
+        i: Failure(objects[i].norad_id, objects[i].name, reason, None)
+        for i, reason in prop.load_failures.items()
+    }
+    h = float(config.coarse_step_s)
+    n_sub = int(config.sub_steps)
+    hs = h / n_sub
+    tmax = float(thr.max()) if n else 0.0
+    # cells of the broad phase: a sub-step arc of a LEO object (~7.5 km/s) spans one or two cells;
+    # radius bins a few times the screening radius so that most arcs fall in one or two bins
+    cell = max(1.1 * 7.8e3 * hs, 4.0 * tmax, 50e3)
+    rbin = max(100e3, 2.5 * tmax)
+    dbg = np.zeros(4, dtype=np.int64)
+    stage["propagate"] += tick() - t_a
+
+    t0, t1 = shard.t_start_s, shard.t_end_s
+    found: dict[tuple[int, int, int], Conjunction] = {}
+    margin: F64 | None = None
+    chunk_start = t0
+    cap = 1 << 16
+    while chunk_start < t1 - 1e-9:
+        chunk_end = min(chunk_start + config.chunk_s, t1)
+        t_a = tick()
+        # grid extended by one step on each side so refinement brackets near the edges are covered
+        n_int = math.ceil((chunk_end - chunk_start) / h - 1e-9)
+        times = chunk_start + h * np.arange(-1, n_int + 2, dtype=np.float64)
+        r, v, err = prop.grid(times)
+        # SGP4 can return states without an error code that are physically meaningless (inside the
+        # Earth, or faster than escape speed near it) for elements about to fail: treat them as failed
+        with np.errstate(invalid="ignore"):
+            rn = np.linalg.norm(r, axis=2)
+            vn = np.linalg.norm(v, axis=2)
+            bogus = (err == 0) & ((rn < 0.98 * RE_M) | (vn * vn > 2.2 * MU_M3_S2 / np.maximum(rn, 1.0)))
+        if bogus.any():
+            err[bogus] = 7
+            r[bogus] = np.nan
+            v[bogus] = np.nan
+        acc = accel_j2(r)
+        okm = err == 0
+        valid = okm[:, :-1] & okm[:, 1:]
+        in_win = (times >= 0.0) & (times <= config.duration_s)
+        for bad_i in np.nonzero(~okm[:, in_win].all(axis=1))[0]:
+            ii = int(bad_i)
+            if ii in failures:
+                continue
+            bad_k = int(np.nonzero(in_win & ~okm[ii])[0][0])
+            code = int(err[ii, bad_k])
+            if code == 100:
+                reason = "the ephemeris does not cover this part of the screening window"
+            else:
+                reason = sgp4_error_text(code)
+            failures[ii] = Failure(
+                objects[ii].norad_id,
+                objects[ii].name,
+                reason,
+                offset_to_datetime(config.start, float(times[bad_k])),
+            )
+        rz = np.nan_to_num(r)
+        vz = np.nan_to_num(v)
+        az = np.nan_to_num(acc)
+        if margin is None:
+            margin, used = _measure_margins(prop, r, v, acc, times, h, hs, config)
+            stats.propagations += used
+        stage["propagate"] += tick() - t_a
+        t_a = tick()
+        while True:
+            out_i = np.empty(cap, dtype=np.int32)
+            out_j = np.empty(cap, dtype=np.int32)
+            out_k = np.empty(cap, dtype=np.int32)
+            out_q = np.empty(cap, dtype=np.int32)
+            out_s = np.empty(cap)
+            out_d = np.empty(cap)
+            written, needed, examined = kernels.screen_chunk(
+                rz, vz, az, h, n_sub, valid, margin, thr, primary, all_vs_all, rdot2, cell, rbin,
+                out_i, out_j, out_k, out_q, out_s, out_d, dbg,
+            )  # fmt: skip
+            if needed <= cap:
+                break
+            cap = int(needed * 1.3) + 1024
+        stats.candidates += int(written)
+        stats.pairs_examined += int(examined)
+        stage["filter"] += tick() - t_a
+        t_a = tick()
+        cand_t = times[0] + (out_k[:written] + (out_q[:written] + out_s[:written]) / n_sub) * h
+        sub_start = times[0] + (out_k[:written] + out_q[:written] / n_sub) * h
+        todo = refine.select_candidates(
+            out_i[:written], out_j[:written], sub_start, out_s[:written], hs, cand_t
+        )
+        for ci, cj, a_s, b_s in todo:
+            if not _owns(ci, cj, primary, in_block, all_vs_all):
+                continue
+            stats.refinements += 1
+            for tca_s in refine.refine_tca(prop, ci, cj, a_s, b_s):
+                if not (chunk_start <= tca_s < chunk_end) or not (0.0 < tca_s < config.duration_s):
+                    continue
+                key = (ci, cj, round(tca_s * 10))  # same pair, TCA within 0.1 s: same approach
+                if key in found or (ci, cj, key[2] - 1) in found or (ci, cj, key[2] + 1) in found:
+                    continue
+                conj = refine.judge(prop, objects, volumes, primary, span_end, config, ci, cj, tca_s)
+                if conj is not None:
+                    found[key] = conj
+        stage["refine"] += tick() - t_a
+        chunk_start = chunk_end
+    stats.propagations += prop.calls
+    stats.stage_s = stage
+    conj_list = sorted(found.values(), key=lambda c: (c.tca, c.object1_norad_id, c.object2_norad_id))
+    fails = sorted([*failures.values(), *dropped_failures], key=lambda f: f.norad_id)
+    return ShardResult(shard, conj_list, fails, stats)
+
+
+def _owns(
+    i: int, j: int, primary: npt.NDArray[np.bool_], in_block: npt.NDArray[np.bool_], all_vs_all: bool
+) -> bool:
+    """The shard owning a pair is the one whose block holds the pair's first primary member."""
+    if all_vs_all:
+        return bool(in_block[min(i, j)])
+    first = min(x for x in (i, j) if primary[x]) if (primary[i] or primary[j]) else -1
+    return first >= 0 and bool(in_block[first])
+
+
+def merge(results: Sequence[ShardResult]) -> tuple[list[Conjunction], list[Failure], ShardStats]:
+    """Combine shard results: conjunctions sorted by TCA, failures once per object (earliest)."""
+    conj: dict[tuple[int, int, str], Conjunction] = {}
+    fails: dict[int, Failure] = {}
+    stats = ShardStats()
+    for res in results:
+        for c in res.conjunctions:
+            conj.setdefault(c.key(), c)
+        for f in res.failures:
+            old = fails.get(f.norad_id)
+            if old is None or f.at is None or (old.at is not None and f.at < old.at):
+                fails[f.norad_id] = f
+        stats.add(res.stats)
+    out = sorted(conj.values(), key=lambda c: (c.tca, c.object1_norad_id, c.object2_norad_id))
+    return out, sorted(fails.values(), key=lambda f: f.norad_id), stats
+
+
+def screen(
+    objects: Sequence[ScreeningObject],
+    config: ScreeningConfig,
+    clock: Clock | None = None,
+) -> tuple[list[Conjunction], list[Failure], ShardStats]:
+    """Run a whole screening in this process (one shard)."""
+    shards = plan_shards(config, len(objects))
+    return merge([run_shard(objects, config, s, clock) for s in shards])
+
+
+def window_seconds(config: ScreeningConfig, t: datetime) -> float:
+    return seconds_between(config.start, t)

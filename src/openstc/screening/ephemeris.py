@@ -1,0 +1,208 @@
+"""Operator ephemerides as screening inputs: arrays of states interpolated as the message says.
+
+An :class:`Ephemeris` is what an OEM or OCM trajectory block reduces to: epochs, positions,
+velocities, the frame, the interpolation method and degree the message states
+(``INTERPOLATION``/``INTERPOLATION_DEGREE``), and optional 6x6 covariances with their frame. It is
+deliberately a plain array record so that adapters from the OEM/OCM models are one-liners.
+
+Interpolation: ``LAGRANGE`` (degree d uses the d + 1 nearest states, positions and velocities
+interpolated separately), ``HERMITE`` (degree d uses (d + 1) // 2 nearest states with their
+velocities, the CCSDS meaning of the degree) and ``LINEAR``. Outside the covered span the states are
+NaN: the object simply is not there, which screening reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from openstc.astro import frames
+from openstc.astro.sgp4prop import seconds_between
+from openstc.errors import InvalidArgumentError
+
+F64 = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Ephemeris:
+    """States of one object. ``times_s`` are seconds from ``t0`` (UTC), increasing."""
+
+    norad_id: int
+    t0: datetime
+    times_s: F64
+    r_m: F64  # (n, 3)
+    v_m_s: F64  # (n, 3)
+    frame: str = "TEME"
+    interpolation: str = "HERMITE"
+    degree: int = 5
+    covariance: F64 | None = None  # (n, 6, 6), m and m/s
+    covariance_frame: str = "RTN"  # "RTN" or the same frame as the states
+    name: str | None = None
+    object_type: str = "PAYLOAD"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        t = np.asarray(self.times_s, dtype=np.float64)
+        if t.ndim != 1 or t.size < 2 or np.any(np.diff(t) <= 0):
+            raise InvalidArgumentError("an ephemeris needs at least two states with increasing epochs")
+        if np.shape(self.r_m) != (t.size, 3) or np.shape(self.v_m_s) != (t.size, 3):
+            raise InvalidArgumentError("ephemeris positions and velocities must have shape (n, 3)")
+        if self.interpolation.upper() not in ("LAGRANGE", "HERMITE", "LINEAR"):
+            raise InvalidArgumentError(f"unsupported interpolation method {self.interpolation!r}")
+        if not frames.is_supported_frame(self.frame):
+            raise InvalidArgumentError(f"unsupported ephemeris reference frame {self.frame!r}")
+
+
+@dataclass
+class EphemerisTrack:
+    """An ephemeris rotated to TEME with times relative to the screening start, ready to interpolate."""
+
+    eph: Ephemeris
+    times_s: F64
+    r: F64
+    v: F64
+
+    @classmethod
+    def build(cls, eph: Ephemeris, start: datetime) -> EphemerisTrack:
+        offset = seconds_between(start, eph.t0)
+        t = np.asarray(eph.times_s, dtype=np.float64) + offset
+        r = np.array(eph.r_m, dtype=np.float64)
+        v = np.array(eph.v_m_s, dtype=np.float64)
+        if eph.frame.upper() != "TEME":
+            from openstc.astro.sgp4prop import offset_to_datetime
+
+            for k in range(t.size):
+                when = offset_to_datetime(start, float(t[k]))
+                r[k], v[k] = frames.frame_to_teme(eph.frame, when, r[k], v[k])
+        return cls(eph, t, r, v)
+
+    @property
+    def span(self) -> tuple[float, float]:
+        return float(self.times_s[0]), float(self.times_s[-1])
+
+    def states(self, t: F64) -> tuple[F64, F64]:
+        """Interpolated TEME positions/velocities at ``t`` (seconds from the screening start)."""
+        t = np.atleast_1d(np.asarray(t, dtype=np.float64))
+        method = self.eph.interpolation.upper()
+        n = self.times_s.size
+        if method == "LINEAR":
+            npts, use_vel = 2, False
+        elif method == "LAGRANGE":
+            npts, use_vel = min(max(self.eph.degree, 1) + 1, n), False
+        else:
+            npts, use_vel = min(max((self.eph.degree + 1) // 2, 2), n), True
+        r_out = np.full((t.size, 3), np.nan)
+        v_out = np.full((t.size, 3), np.nan)
+        inside = (t >= self.times_s[0]) & (t <= self.times_s[-1])
+        if not inside.any():
+            return r_out, v_out
+        tq = t[inside]
+        idx = np.searchsorted(self.times_s, tq)  # first node >= t
+        first = np.clip(idx - npts // 2, 0, n - npts)
+        nodes = first[:, None] + np.arange(npts)[None, :]
+        tn = self.times_s[nodes]  # (q, p)
+        scale = max(float(np.max(tn[:, -1] - tn[:, 0])), 1e-9)
+        x = (tq[:, None] - tn[:, :1]) / scale
+        xn = (tn - tn[:, :1]) / scale
+        if not use_vel:
+            # Lagrange basis l_j(x) and derivative
+            p = npts
+            L = np.ones((tq.size, p))
+            dL = np.zeros((tq.size, p))
+            for j in range(p):
+                for m in range(p):
+                    if m == j:
+                        continue
+                    den = xn[:, j] - xn[:, m]
+                    term = (x[:, 0] - xn[:, m]) / den
+                    # derivative by the product rule, accumulated
+                    dL[:, j] = dL[:, j] * term + L[:, j] / den
+                    L[:, j] = L[:, j] * term
+            r_out[inside] = np.einsum("qp,qpk->qk", L, self.r[nodes])
+            v_out[inside] = np.einsum("qp,qpk->qk", L, self.v[nodes])
+            return r_out, v_out
+        # Hermite: polynomial of degree 2p - 1 matching positions and velocities at p nodes.
+        p = npts
+        deg = 2 * p
+        powers = np.arange(deg)
+        A = np.zeros((tq.size, deg, deg))
+        A[:, :p, :] = xn[:, :, None] ** powers[None, None, :]
+        dpow = np.where(powers > 0, powers, 0)
+        A[:, p:, :] = dpow[None, None, :] * np.where(
+            powers[None, None, :] > 0, xn[:, :, None] ** np.maximum(powers - 1, 0)[None, None, :], 0.0
+        )
+        rhs = np.concatenate([self.r[nodes], self.v[nodes] * scale], axis=1)  # (q, 2p, 3)
+        coef = np.linalg.solve(A, rhs)  # (q, 2p, 3)
+        xp = x[:, 0:1] ** powers[None, :]
+        dxp = dpow[None, :] * np.where(
+            powers[None, :] > 0, x[:, 0:1] ** np.maximum(powers - 1, 0)[None, :], 0.0
+        )
+        r_out[inside] = np.einsum("qd,qdk->qk", xp, coef)
+        v_out[inside] = np.einsum("qd,qdk->qk", dxp, coef) / scale
+        return r_out, v_out
+
+    def covariance_at(self, t: float) -> F64 | None:
+        """Covariance at ``t`` (linear in time between the bracketing ones), in the RTN frame."""
+        cov = self.eph.covariance
+        if cov is None:
+            return None
+        c = np.asarray(cov, dtype=np.float64)
+        if not (self.times_s[0] <= t <= self.times_s[-1]):
+            return None
+        k = int(np.clip(np.searchsorted(self.times_s, t) - 1, 0, self.times_s.size - 2))
+        w = (t - self.times_s[k]) / (self.times_s[k + 1] - self.times_s[k])
+        ck = (1.0 - w) * c[k] + w * c[k + 1]
+        if self.eph.covariance_frame.upper() in ("RTN", "RSW", "RIC", "LVLH_RTN"):
+            return np.asarray(ck, dtype=np.float64)
+        r, v = self.states(np.array([t]))
+        return frames.covariance_to_rtn(r[0], v[0], ck)
+
+
+def from_oem_segment(segment: Any, norad_id: int | None = None, object_type: str = "PAYLOAD") -> Ephemeris:
+    """An :class:`Ephemeris` from an ``openstc.formats.oem.OemSegment`` (states, interpolation and
+    covariances as the segment states them; epochs converted to UTC)."""
+    first = segment.epoch_at(0).utc()
+    n = int(segment.positions.shape[0])
+    times = np.array([seconds_between(first, segment.epoch_at(k).utc()) for k in range(n)], dtype=np.float64)
+    if norad_id is None:
+        norad_id = _norad_from(segment.object_id) or _norad_from(segment.object_name) or 0
+    cov = None
+    cov_frame = "RTN"
+    if segment.covariances:
+        ctimes = np.array([seconds_between(first, c.epoch.utc()) for c in segment.covariances])
+        mats = np.array([np.asarray(c.matrix, dtype=np.float64) for c in segment.covariances])
+        frame = segment.covariances[0].frame or segment.ref_frame
+        cov_frame = "RTN" if str(frame).upper() in ("RTN", "RSW", "RIC", "LVLH") else str(segment.ref_frame)
+        # covariances at the state epochs, linear in time between the given ones (held at the ends)
+        cov = np.empty((n, 6, 6))
+        for a in range(6):
+            for b in range(6):
+                cov[:, a, b] = np.interp(times, ctimes, mats[:, a, b])
+    method = (segment.interpolation or "HERMITE").upper()
+    degree = segment.interpolation_degree or (5 if method != "LINEAR" else 1)
+    return Ephemeris(
+        norad_id=int(norad_id),
+        t0=first,
+        times_s=times,
+        r_m=np.asarray(segment.positions, dtype=np.float64),
+        v_m_s=np.asarray(segment.velocities, dtype=np.float64),
+        frame=segment.ref_frame or "EME2000",
+        interpolation=method,
+        degree=int(degree),
+        covariance=cov,
+        covariance_frame=cov_frame,
+        name=segment.object_name or None,
+        object_type=object_type,
+    )
+
+
+def _norad_from(text: str | None) -> int | None:
+    """A NORAD catalog number from an OBJECT_ID/OBJECT_NAME when it is one (digits only)."""
+    if not text:
+        return None
+    t = text.strip()
+    return int(t) if t.isdigit() else None

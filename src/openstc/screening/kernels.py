@@ -1,0 +1,455 @@
+"""Compiled (numba) kernels of the screening filter: broad phase and narrow phase over sub-steps.
+
+The trajectories arrive as states on a coarse grid (positions, velocities and model accelerations
+every ``h_coarse`` seconds); between grid points each object follows the quintic Hermite polynomial
+through those states. Each coarse interval is cut into ``n_sub`` sub-steps. For every sub-step:
+
+* broad phase: each object's sub-step arc is bounded by the axis-aligned box of the Bezier control
+  points of its cubic Hermite arc (convex-hull property), and by a radius range (chord bound with the
+  radial acceleration); boxes are inflated by half the largest screening threshold plus the object's
+  interpolation-error margin. Boxes are dropped into a grid of cells in x, y, z and radius (hashed,
+  counting sort over the touched buckets),
+  and pairs of boxes that share a cell, overlap in radius and in the three axes are candidates. A
+  pair is examined only in the cell holding the low corner of the two boxes' intersection, so it is
+  examined once. With a handful of primaries (primaries-vs-all) no grid is built: each primary's
+  box is compared with every other box.
+* narrow phase: the relative motion over the sub-step is the cubic Hermite through the relative
+  states at both ends; its minimum distance is found from five samples and Newton steps on the
+  range rate. Pairs whose minimum is within their own threshold plus both margins are reported.
+
+Everything false-positive here is removed by the exact refinement that follows (real SGP4 calls);
+everything false-negative would be a missed conjunction, so margins are added, never subtracted.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+import numpy.typing as npt
+
+F64 = npt.NDArray[np.float64]
+
+
+@nb.njit(cache=True, inline="always")
+def _quintic_eval(r: F64, v: F64, a: F64, i: int, k: int, h: float, s: float, out_p: F64, out_v: F64) -> None:
+    """Position and velocity of object ``i`` at ``s`` in [0, 1] of coarse interval ``k`` (quintic
+    Hermite through the states at both ends), written to row ``i`` of ``out_p``/``out_v``.
+    Plain indexing, no array views: views cost reference counting in the innermost loop."""
+    s2 = s * s
+    s3 = s2 * s
+    s4 = s3 * s
+    h2 = h * h
+    for c in range(3):
+        p0 = r[i, k, c]
+        dp = r[i, k + 1, c] - p0
+        V0 = v[i, k, c] * h
+        V1 = v[i, k + 1, c] * h
+        A0 = a[i, k, c] * h2
+        A1 = a[i, k + 1, c] * h2
+        c3 = 10.0 * dp - 6.0 * V0 - 4.0 * V1 - 1.5 * A0 + 0.5 * A1
+        c4 = -15.0 * dp + 8.0 * V0 + 7.0 * V1 + 1.5 * A0 - A1
+        c5 = 6.0 * dp - 3.0 * V0 - 3.0 * V1 - 0.5 * A0 + 0.5 * A1
+        out_p[i, c] = p0 + V0 * s + 0.5 * A0 * s2 + c3 * s3 + c4 * s4 + c5 * s4 * s
+        out_v[i, c] = (V0 + A0 * s + 3.0 * c3 * s2 + 4.0 * c4 * s3 + 5.0 * c5 * s4) / h
+
+
+@nb.njit(cache=True, inline="always")
+def _quintic_coef(r: F64, v: F64, a: F64, i: int, k: int, h: float, coef: F64) -> None:
+    """Power-basis coefficients (in s = t / h) of object ``i``'s quintic in interval ``k``."""
+    h2 = h * h
+    for c in range(3):
+        p0 = r[i, k, c]
+        dp = r[i, k + 1, c] - p0
+        V0 = v[i, k, c] * h
+        V1 = v[i, k + 1, c] * h
+        A0 = a[i, k, c] * h2
+        A1 = a[i, k + 1, c] * h2
+        coef[i, c, 0] = p0
+        coef[i, c, 1] = V0
+        coef[i, c, 2] = 0.5 * A0
+        coef[i, c, 3] = 10.0 * dp - 6.0 * V0 - 4.0 * V1 - 1.5 * A0 + 0.5 * A1
+        coef[i, c, 4] = -15.0 * dp + 8.0 * V0 + 7.0 * V1 + 1.5 * A0 - A1
+        coef[i, c, 5] = 6.0 * dp - 3.0 * V0 - 3.0 * V1 - 0.5 * A0 + 0.5 * A1
+
+
+@nb.njit(cache=True, inline="always")
+def _coef_eval(coef: F64, i: int, h: float, s: float, out_p: F64, out_v: F64) -> None:
+    for c in range(3):
+        c0 = coef[i, c, 0]
+        c1 = coef[i, c, 1]
+        c2 = coef[i, c, 2]
+        c3 = coef[i, c, 3]
+        c4 = coef[i, c, 4]
+        c5 = coef[i, c, 5]
+        out_p[i, c] = c0 + s * (c1 + s * (c2 + s * (c3 + s * (c4 + s * c5))))
+        out_v[i, c] = (c1 + s * (2.0 * c2 + s * (3.0 * c3 + s * (4.0 * c4 + s * 5.0 * c5)))) / h
+
+
+@nb.njit(cache=True)
+def quintic_states(r: F64, v: F64, a: F64, h: float, k: int, s: float, out_p: F64, out_v: F64) -> None:
+    """States of all objects at ``s`` in coarse interval ``k`` (arrays (n, m, 3) -> (n, 3))."""
+    n = r.shape[0]
+    for i in range(n):
+        _quintic_eval(r, v, a, i, k, h, s, out_p, out_v)
+
+
+@nb.njit(cache=True, inline="always")
+def _cubic_min(
+    d0x: float, d0y: float, d0z: float, u0x: float, u0y: float, u0z: float,
+    d1x: float, d1y: float, d1z: float, u1x: float, u1y: float, u1z: float, h: float,
+) -> tuple[float, float]:  # fmt: skip
+    """Minimum distance and its ``s`` in [0, 1] on the cubic Hermite through relative states (d, u)
+    at both ends of a sub-step of length ``h``: Newton on the range rate from five starts."""
+    ax = d0x
+    ay = d0y
+    az = d0z
+    bx = u0x * h
+    by = u0y * h
+    bz = u0z * h
+    cx = 3.0 * (d1x - d0x) - 2.0 * bx - u1x * h
+    cy = 3.0 * (d1y - d0y) - 2.0 * by - u1y * h
+    cz = 3.0 * (d1z - d0z) - 2.0 * bz - u1z * h
+    ex = -2.0 * (d1x - d0x) + bx + u1x * h
+    ey = -2.0 * (d1y - d0y) + by + u1y * h
+    ez = -2.0 * (d1z - d0z) + bz + u1z * h
+    best = 1e300
+    best_s = 0.0
+    for q in range(5):
+        s = 0.25 * q
+        for _it in range(8):
+            px = ax + s * (bx + s * (cx + s * ex))
+            py = ay + s * (by + s * (cy + s * ey))
+            pz = az + s * (bz + s * (cz + s * ez))
+            vx = bx + s * (2.0 * cx + 3.0 * s * ex)
+            vy = by + s * (2.0 * cy + 3.0 * s * ey)
+            vz = bz + s * (2.0 * cz + 3.0 * s * ez)
+            f = px * vx + py * vy + pz * vz
+            fp = (
+                vx * vx
+                + vy * vy
+                + vz * vz
+                + px * (2.0 * cx + 6.0 * s * ex)
+                + py * (2.0 * cy + 6.0 * s * ey)
+                + pz * (2.0 * cz + 6.0 * s * ez)
+            )
+            if fp <= 0.0:
+                break
+            s_new = s - f / fp
+            if s_new < 0.0:
+                s_new = 0.0
+            elif s_new > 1.0:
+                s_new = 1.0
+            done = abs(s_new - s) < 1e-7
+            s = s_new
+            if done:
+                break
+        px = ax + s * (bx + s * (cx + s * ex))
+        py = ay + s * (by + s * (cy + s * ey))
+        pz = az + s * (bz + s * (cz + s * ez))
+        dist2 = px * px + py * py + pz * pz
+        if dist2 < best:
+            best = dist2
+            best_s = s
+    return np.sqrt(best), best_s
+
+
+_OFF = 16384
+
+
+@nb.njit(cache=True, inline="always")
+def _key(cx: int, cy: int, cz: int, cr: int) -> int:
+    """Cell (x, y, z, radius) packed into one non-negative int64 (15/16 bits each). Cells far out are
+    folded, which only costs extra pair checks, never a missed pair: the boxes are compared anyway."""
+    return (
+        (((cx + _OFF) & 0x7FFF) << 48)
+        | (((cy + _OFF) & 0xFFFF) << 32)
+        | (((cz + _OFF) & 0xFFFF) << 16)
+        | (cr & 0xFFFF)
+    )
+
+
+@nb.njit(cache=True, error_model="numpy")
+def screen_chunk(
+    r: F64,
+    v: F64,
+    a: F64,
+    h: float,
+    n_sub: int,
+    valid: npt.NDArray[np.bool_],
+    margin: F64,
+    thr: F64,
+    primary: npt.NDArray[np.bool_],
+    all_vs_all: bool,
+    rdot2_max: F64,
+    cell: float,
+    rbin: float,
+    out_i: npt.NDArray[np.int32],
+    out_j: npt.NDArray[np.int32],
+    out_k: npt.NDArray[np.int32],
+    out_q: npt.NDArray[np.int32],
+    out_s: F64,
+    out_d: F64,
+    dbg: npt.NDArray[np.int64],
+) -> tuple[int, int, int]:
+    """Run the filter over every coarse interval of a chunk.
+
+    ``r``, ``v``, ``a``: (n, m, 3) states at coarse times; ``valid``: (n, m - 1) whether the object's
+    polynomial is usable in each interval; ``margin``: (n,) interpolation-error margin (m); ``thr``:
+    (n,) screening radius (m) of each object as a primary; ``rdot2_max``: (n,) bound on |d^2 r/dt^2|
+    for the radius-range bound; ``cell``/``rbin``: grid cell size and radius bin (m).
+    Returns (candidates written, candidates found, pairs examined); ``dbg`` accumulates entries,
+    wide objects, touched buckets and same-bucket pair iterations.
+    """
+    n = r.shape[0]
+    m = r.shape[1]
+    hs = h / n_sub
+    tmax = 0.0
+    for i in range(n):
+        if thr[i] > tmax:
+            tmax = thr[i]
+    nb_bits = 1
+    while (1 << nb_bits) < 8 * n:
+        nb_bits += 1
+    nbuck = 1 << nb_bits
+    shift = 64 - nb_bits
+    cap = out_i.shape[0]
+    count = 0
+    examined = 0
+    p0 = np.empty((n, 3))
+    u0 = np.empty((n, 3))
+    p1 = np.empty((n, 3))
+    u1 = np.empty((n, 3))
+    box = np.empty((n, 8))  # lo xyz, hi xyz, r lo, r hi: one cache line per object
+    ok = np.zeros(n, dtype=np.bool_)
+    max_entries = 24 * n + 1024
+    ent_key = np.empty(max_entries, dtype=np.int64)
+    ent_obj = np.empty(max_entries, dtype=np.int32)
+    s_key = np.empty(max_entries, dtype=np.int64)
+    s_obj = np.empty(max_entries, dtype=np.int32)
+    counts = np.zeros(nbuck, dtype=np.int64)
+    starts = np.zeros(nbuck, dtype=np.int64)
+    touched = np.empty(max_entries, dtype=np.int64)
+    big_obj = np.empty(n, dtype=np.int32)
+    is_big = np.zeros(n, dtype=np.bool_)
+    coef = np.empty((n, 3, 6))
+    prim_idx = np.nonzero(primary)[0]
+    n_prim = prim_idx.size
+    # with a handful of primaries a direct comparison beats building the grid every sub-step
+    few = (not all_vs_all) and n_prim <= 64
+    inv_cell = 1.0 / cell
+    inv_rbin = 1.0 / rbin
+    mult = np.uint64(0x9E3779B97F4A7C15)
+    for k in range(m - 1):
+        for i in range(n):
+            if valid[i, k]:
+                _quintic_coef(r, v, a, i, k, h, coef)
+                _coef_eval(coef, i, h, 0.0, p1, u1)
+        for q in range(n_sub):
+            # the end states of the previous sub-step are the start states of this one
+            p0, p1 = p1, p0
+            u0, u1 = u1, u0
+            s1 = (q + 1) / n_sub
+            n_ent = 0
+            n_big = 0
+            n_touch = 0
+            for i in range(n):
+                ok[i] = valid[i, k]
+                if not ok[i]:
+                    continue
+                _coef_eval(coef, i, h, s1, p1, u1)
+                w = margin[i] + 0.5 * tmax
+                for c in range(3):
+                    b1 = p0[i, c] + u0[i, c] * hs / 3.0
+                    b2 = p1[i, c] - u1[i, c] * hs / 3.0
+                    mn = min(min(p0[i, c], p1[i, c]), min(b1, b2))
+                    mx = max(max(p0[i, c], p1[i, c]), max(b1, b2))
+                    box[i, c] = mn - w
+                    box[i, 3 + c] = mx + w
+                ra = np.sqrt(p0[i, 0] ** 2 + p0[i, 1] ** 2 + p0[i, 2] ** 2)
+                rb = np.sqrt(p1[i, 0] ** 2 + p1[i, 1] ** 2 + p1[i, 2] ** 2)
+                sag = 0.125 * rdot2_max[i] * hs * hs
+                box[i, 6] = min(ra, rb) - sag - w
+                box[i, 7] = max(ra, rb) + sag + w
+                if few:
+                    continue  # few primaries: no grid, each primary is compared with everyone below
+                c0x = int(np.floor(box[i, 0] * inv_cell))
+                c1x = int(np.floor(box[i, 3] * inv_cell))
+                c0y = int(np.floor(box[i, 1] * inv_cell))
+                c1y = int(np.floor(box[i, 4] * inv_cell))
+                c0z = int(np.floor(box[i, 2] * inv_cell))
+                c1z = int(np.floor(box[i, 5] * inv_cell))
+                c0r = int(np.floor(box[i, 6] * inv_rbin))
+                c1r = int(np.floor(box[i, 7] * inv_rbin))
+                ex = c1x - c0x + 1
+                ey = c1y - c0y + 1
+                ez = c1z - c0z + 1
+                er = c1r - c0r + 1
+                # extents checked one by one: a product of huge extents could overflow
+                wide = ex > 8 or ey > 8 or ez > 8 or er > 8 or ex < 1 or ey < 1 or ez < 1 or er < 1
+                ncell = ex * ey * ez * er if not wide else 1 << 30
+                if ncell > 64 or n_ent + ncell > max_entries:
+                    # a long or radially fast arc (eccentric orbit near perigee): compared with everyone
+                    big_obj[n_big] = i
+                    is_big[i] = True
+                    n_big += 1
+                    continue
+                for cx in range(c0x, c1x + 1):
+                    for cy in range(c0y, c1y + 1):
+                        for cz in range(c0z, c1z + 1):
+                            for cr in range(c0r, c1r + 1):
+                                key = _key(cx, cy, cz, cr)
+                                ent_key[n_ent] = key
+                                ent_obj[n_ent] = i
+                                bk = int((np.uint64(key) * mult) >> np.uint64(shift))
+                                if counts[bk] == 0:
+                                    touched[n_touch] = bk
+                                    n_touch += 1
+                                counts[bk] += 1
+                                n_ent += 1
+            dbg[0] += n_ent
+            dbg[1] += n_big
+            dbg[2] += n_touch
+            # counting sort by bucket over the touched buckets only, scattering keys and objects
+            pos = 0
+            for x in range(n_touch):
+                bk = touched[x]
+                starts[bk] = pos
+                pos += counts[bk]
+            for e in range(n_ent):
+                key = ent_key[e]
+                bk = int((np.uint64(key) * mult) >> np.uint64(shift))
+                at = starts[bk]
+                s_key[at] = key
+                s_obj[at] = ent_obj[e]
+                starts[bk] = at + 1
+            for x in range(n_touch):
+                bk = touched[x]
+                cnt = counts[bk]
+                counts[bk] = 0
+                if cnt < 2:
+                    continue
+                en = starts[bk]
+                st = en - cnt
+                dbg[3] += cnt * (cnt - 1) // 2
+                for xa in range(st, en):
+                    ia = s_obj[xa]
+                    ka = s_key[xa]
+                    for ya in range(xa + 1, en):
+                        if s_key[ya] != ka:
+                            continue
+                        ib = s_obj[ya]
+                        if ia == ib:
+                            continue
+                        if not _boxes_overlap(box, ia, ib):
+                            continue
+                        # examine the pair only in the cell holding the low corner of the intersection
+                        ccx = int(np.floor(max(box[ia, 0], box[ib, 0]) * inv_cell))
+                        ccy = int(np.floor(max(box[ia, 1], box[ib, 1]) * inv_cell))
+                        ccz = int(np.floor(max(box[ia, 2], box[ib, 2]) * inv_cell))
+                        ccr = int(np.floor(max(box[ia, 6], box[ib, 6]) * inv_rbin))
+                        if _key(ccx, ccy, ccz, ccr) != ka:
+                            continue
+                        count, examined = _pair(
+                            ia, ib, p0, u0, p1, u1, hs, margin, thr, primary, all_vs_all, k, q, count,
+                            examined, cap, out_i, out_j, out_k, out_q, out_s, out_d,
+                        )  # fmt: skip
+            if few:
+                for x in range(n_prim):
+                    ia = prim_idx[x]
+                    if not ok[ia]:
+                        continue
+                    for ib in range(n):
+                        if ib == ia or not ok[ib]:
+                            continue
+                        if primary[ib] and ib < ia:
+                            continue
+                        if not _boxes_overlap(box, ia, ib):
+                            continue
+                        count, examined = _pair(
+                            ia, ib, p0, u0, p1, u1, hs, margin, thr, primary, all_vs_all, k, q, count,
+                            examined, cap, out_i, out_j, out_k, out_q, out_s, out_d,
+                        )  # fmt: skip
+            # wide objects against everyone (each pair of two wide objects once)
+            for x in range(n_big):
+                ia = big_obj[x]
+                for ib in range(n):
+                    if ib == ia or not ok[ib]:
+                        continue
+                    if not _boxes_overlap(box, ia, ib):
+                        continue
+                    if is_big[ib] and ib < ia:
+                        continue
+                    count, examined = _pair(
+                        ia, ib, p0, u0, p1, u1, hs, margin, thr, primary, all_vs_all, k, q, count,
+                        examined, cap, out_i, out_j, out_k, out_q, out_s, out_d,
+                    )  # fmt: skip
+            for x in range(n_big):
+                is_big[big_obj[x]] = False
+    return min(count, cap), count, examined
+
+
+@nb.njit(cache=True, inline="always")
+def _boxes_overlap(box: F64, ia: int, ib: int) -> bool:
+    return not (
+        box[ia, 6] > box[ib, 7]
+        or box[ib, 6] > box[ia, 7]
+        or box[ia, 0] > box[ib, 3]
+        or box[ib, 0] > box[ia, 3]
+        or box[ia, 1] > box[ib, 4]
+        or box[ib, 1] > box[ia, 4]
+        or box[ia, 2] > box[ib, 5]
+        or box[ib, 2] > box[ia, 5]
+    )
+
+
+@nb.njit(cache=True, inline="always")
+def _pair(
+    ia: int,
+    ib: int,
+    p0: F64,
+    u0: F64,
+    p1: F64,
+    u1: F64,
+    hs: float,
+    margin: F64,
+    thr: F64,
+    primary: npt.NDArray[np.bool_],
+    all_vs_all: bool,
+    k: int,
+    q: int,
+    count: int,
+    examined: int,
+    cap: int,
+    out_i: npt.NDArray[np.int32],
+    out_j: npt.NDArray[np.int32],
+    out_k: npt.NDArray[np.int32],
+    out_q: npt.NDArray[np.int32],
+    out_s: F64,
+    out_d: F64,
+) -> tuple[int, int]:
+    """Narrow phase of one pair in one sub-step; records a candidate when it may come within range."""
+    if not all_vs_all and not (primary[ia] or primary[ib]):
+        return count, examined
+    examined += 1
+    t_ij = 0.0
+    if primary[ia] and thr[ia] > t_ij:
+        t_ij = thr[ia]
+    if primary[ib] and thr[ib] > t_ij:
+        t_ij = thr[ib]
+    lim = t_ij + margin[ia] + margin[ib]
+    dmin, smin = _cubic_min(
+        p0[ib, 0] - p0[ia, 0], p0[ib, 1] - p0[ia, 1], p0[ib, 2] - p0[ia, 2],
+        u0[ib, 0] - u0[ia, 0], u0[ib, 1] - u0[ia, 1], u0[ib, 2] - u0[ia, 2],
+        p1[ib, 0] - p1[ia, 0], p1[ib, 1] - p1[ia, 1], p1[ib, 2] - p1[ia, 2],
+        u1[ib, 0] - u1[ia, 0], u1[ib, 1] - u1[ia, 1], u1[ib, 2] - u1[ia, 2], hs,
+    )  # fmt: skip
+    if dmin <= lim:
+        if count < cap:
+            out_i[count] = min(ia, ib)
+            out_j[count] = max(ia, ib)
+            out_k[count] = k
+            out_q[count] = q
+            out_s[count] = smin
+            out_d[count] = dmin
+        count += 1
+    return count, examined
