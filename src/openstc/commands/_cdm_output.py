@@ -20,14 +20,16 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from openstc import formats
 from openstc.errors import InvalidArgumentError
-from openstc.events.cdmgen import CdmSettings, screening_cdms
-from openstc.formats.cdm import Cdm
-from openstc.pc import PcResult
-from openstc.screening.model import Conjunction, ScreeningConfig, ScreeningObject
-from openstc.screening.volumes import Volume
+
+if TYPE_CHECKING:  # the heavy modules load only when CDMs are written (keeps `openstc --help` fast)
+    from openstc.events.cdmgen import CdmSettings
+    from openstc.formats.cdm import Cdm
+    from openstc.pc import PcResult
+    from openstc.screening.model import Conjunction, ScreeningConfig, ScreeningObject
+    from openstc.screening.volumes import Volume
 
 SUFFIXES = {"kvn": ".cdm", "xml": ".xml", "json": ".json"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -76,6 +78,11 @@ def write_cdms(
     ``run_id`` as both run and correlation id, the given screening period), computing their Pc
     unless ``pc_results`` are given. ``encodings`` is any of ``kvn``, ``xml``, ``json``.
     """
+    from openstc import formats
+    from openstc.events.cdmgen import CdmSettings, screening_cdms
+    from openstc.formats.cdm import Cdm
+    from openstc.screening.model import Conjunction
+
     for enc in encodings:
         if enc not in SUFFIXES:
             raise InvalidArgumentError(f"unknown CDM encoding {enc!r}; expected kvn, xml or json")
@@ -151,6 +158,9 @@ def write_cdms_for_run(
 ) -> list[Path]:
     """Write the run's CDMs when ``--cdm-dir`` was given (else nothing); returns the paths written.
     The run id (default: a new UUID) is both USER_DEFINED_RUN_ID and USER_DEFINED_CORRELATION_ID."""
+    from openstc.events.cdmgen import CdmSettings
+    from openstc.screening.volumes import Volume
+
     out_dir = getattr(args, "cdm_dir", None)
     if out_dir is None:
         return []

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from openstc.commands._cdm_output import add_cdm_options, write_cdms_for_run
 from openstc.errors import FormatError, InvalidArgumentError
 from openstc.screening.engine import merge, plan_shards, run_shard
 from openstc.screening.model import (
@@ -68,6 +69,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "-o", "--output", metavar="FILE.csv|FILE.json", help="output file (default: CSV on stdout)"
     )
+    add_cdm_options(p)
     p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
     p.add_argument("--dask", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786)")
     p.add_argument(
@@ -311,6 +313,7 @@ def run(args: argparse.Namespace) -> int:
                 writer.write(fresh)
                 task()
         conj, failures, stats = merge(results)
+        cdm_paths = write_cdms_for_run(args, conj, objects, config)
         summary = summary_dict(
             len(objects), failures, stats, len(conj), time.perf_counter() - t_start, load_s
         )
@@ -319,6 +322,8 @@ def run(args: argparse.Namespace) -> int:
         if out is not sys.stdout:
             out.close()
     _print_summary(summary, failures, notes, config)
+    if cdm_paths:
+        print(f"{len(cdm_paths)} CDM file(s) written to {args.cdm_dir}", file=sys.stderr)
     return 0
 
 
