@@ -193,19 +193,19 @@ def execute(
         pieces = 1 if (workers <= 1 and dask is None) else max(2, 2 * max(workers, 1))
         shards = plan_shards(config, len(objects), time_pieces=pieces)
     if dask is not None:
-        from distributed import Client
-        from distributed import as_completed as dask_completed
+        import distributed
 
-        client = dask if isinstance(dask, Client) else Client(dask)
+        dist: Any = distributed  # distributed ships no complete type hints
+        client = dask if isinstance(dask, dist.Client) else dist.Client(dask)
         try:
             remote = client.scatter(objects, broadcast=True)
-            futs = [
+            remote_futs = [
                 client.submit(run_shard, remote, config, s, time.perf_counter, pure=False) for s in shards
             ]
-            for fut in dask_completed(futs):
-                yield fut.result()
+            for remote_fut in dist.as_completed(remote_futs):
+                yield remote_fut.result()
         finally:
-            if not isinstance(dask, Client):
+            if not isinstance(dask, dist.Client):
                 client.close()
         return
     if workers <= 1:
