@@ -23,6 +23,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from scipy import special
 
@@ -72,34 +73,101 @@ def _basis_along(v: FloatArray) -> FloatArray:
 _SPHERE = _sphere(16, 32)
 
 
+@numba.njit(cache=True)
 def _state_at(e: FloatArray, t: float, gm: float) -> FloatArray:
     et = e.copy()
     et[5] = et[5] + et[0] * t
-    return np.asarray(equinoctial_to_cart(et, gm), dtype=np.float64)
+    return equinoctial_to_cart(et, gm)
 
 
-def _jac_at(e: FloatArray, t: float, gm: float) -> tuple[FloatArray, FloatArray]:
+_STEP_FLOOR = np.array([1e-12, 1e-9, 1e-9, 1e-9, 1e-9, 1e-9])
+
+
+@numba.njit(cache=True)
+def _jac_at(e: FloatArray, t: float, gm: float, floor: FloatArray) -> tuple[FloatArray, FloatArray]:
     """State at ``t`` from elements ``e`` (at TCA) and its 6x6 Jacobian d x(t) / d e."""
     x0 = _state_at(e, t, gm)
-    step = np.maximum(np.abs(e) * 1e-7, np.array([1e-12, 1e-9, 1e-9, 1e-9, 1e-9, 1e-9]))
     jac = np.empty((6, 6))
     for k in range(6):
+        step = max(abs(e[k]) * 1e-7, floor[k])
         ep = e.copy()
         em = e.copy()
-        ep[k] += step[k]
-        em[k] -= step[k]
-        jac[:, k] = (_state_at(ep, t, gm) - _state_at(em, t, gm)) / (2 * step[k])
+        ep[k] += step
+        em[k] -= step
+        jac[:, k] = (_state_at(ep, t, gm) - _state_at(em, t, gm)) / (2 * step)
     return x0, jac
 
 
-def _wrap(a: float) -> float:
-    return (a + math.pi) % (2 * math.pi) - math.pi
-
-
+@numba.njit(cache=True)
 def _inv_clip(a: FloatArray, clip: float) -> tuple[FloatArray, float]:
     lam, vec = np.linalg.eigh(0.5 * (a + a.T))
     lam = np.maximum(lam, clip)
     return (vec / lam) @ vec.T, float(np.sum(np.log(lam)))
+
+
+@numba.njit(cache=True)
+def _linearize(
+    e: FloatArray, q: FloatArray, es: FloatArray, t: float, gm: float, floor: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Mean state at ``t``, position-velocity covariance and Jacobian, linearized at elements ``es``."""
+    xs, js = _jac_at(es, t, gm, floor)
+    de = e - es
+    # Wrap the mean-longitude difference to (-pi, pi] (Python's float modulo, as numba keeps it).
+    de[5] = (de[5] + math.pi) % (2 * math.pi) - math.pi
+    p = js @ q @ js.T
+    return xs + js @ de, np.ascontiguousarray(p), js
+
+
+@numba.njit(cache=True)
+def _peak_overlap(
+    e1: FloatArray,
+    q1: FloatArray,
+    e2: FloatArray,
+    q2: FloatArray,
+    t: float,
+    hbr: float,
+    clip: float,
+    gm: float,
+    floor: FloatArray,
+    maxiter: int,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Both objects' mean states and covariances at ``t``, linearized at the peak-overlap point.
+
+    Compiled: the fixed-point iteration is dozens of 6x6 operations per time node, which in numpy
+    cost far more in call overhead than in arithmetic.
+    """
+    es1 = e1.copy()
+    es2 = e2.copy()
+    eye3 = np.eye(3)
+    mu_old = np.zeros(3)
+    xu1, p1, j1 = _linearize(e1, q1, es1, t, gm, floor)
+    xu2, p2, j2 = _linearize(e2, q2, es2, t, gm, floor)
+    for it in range(maxiter):
+        if it > 0:
+            xu1, p1, j1 = _linearize(e1, q1, es1, t, gm, floor)
+            xu2, p2, j2 = _linearize(e2, q2, es2, t, gm, floor)
+        a1 = np.ascontiguousarray(p1[:3, :3])
+        a2 = np.ascontiguousarray(p2[:3, :3])
+        a1inv, _ = _inv_clip(a1, clip)
+        a2inv, _ = _inv_clip(a2, clip)
+        sig = np.linalg.inv(a1inv + a2inv)
+        mu = sig @ (a1inv @ xu1[:3] + a2inv @ xu2[:3])
+        if it > 0:
+            d = mu - mu_old
+            if d @ np.linalg.solve(sig + eye3 * hbr**2, d) < 1e-12:
+                break
+        mu_old = mu
+        # Re-linearize each object at its most likely elements that put it at the overlap point.
+        jr1 = np.ascontiguousarray(j1[:3])
+        jr2 = np.ascontiguousarray(j2[:3])
+        g1 = q1 @ jr1.T @ np.linalg.inv(a1 + eye3 * clip)
+        g2 = q2 @ jr2.T @ np.linalg.inv(a2 + eye3 * clip)
+        es1 = e1 + g1 @ (mu - xu1[:3])
+        es2 = e2 + g2 @ (mu - xu2[:3])
+        # Keep the linearization point a bound orbit (CARA bounds the energy change similarly).
+        es1[0] = min(max(es1[0], 0.5 * e1[0]), 2.0 * e1[0])
+        es2[0] = min(max(es2[0], 0.5 * e2[0]), 2.0 * e2[0])
+    return xu1, xu2, p1, p2
 
 
 @dataclass
@@ -111,39 +179,12 @@ class _Obj:
 def _ncdot(t: float, o1: _Obj, o2: _Obj, hbr: float, gm: float, maxiter: int = 60) -> float:
     """Collision rate at time ``t`` (1/s), linearized at the peak-overlap point."""
     clip = (FCLIP * hbr) ** 2
-    es = [o1.e.copy(), o2.e.copy()]
-    mu_old = None
-    for _ in range(maxiter):
-        xu, ps = [], []
-        for k, o in enumerate((o1, o2)):
-            xs, js = _jac_at(es[k], t, gm)
-            de = o.e - es[k]
-            de[5] = _wrap(de[5])
-            xu.append(xs + js @ de)
-            ps.append((js, js @ o.q @ js.T))
-        a1inv, _ = _inv_clip(ps[0][1][:3, :3], clip)
-        a2inv, _ = _inv_clip(ps[1][1][:3, :3], clip)
-        sig_inv = a1inv + a2inv
-        sig = np.linalg.inv(sig_inv)
-        mu = sig @ (a1inv @ xu[0][:3] + a2inv @ xu[1][:3])
-        if mu_old is not None:
-            d = mu - mu_old
-            if float(d @ np.linalg.solve(sig + np.eye(3) * hbr**2, d)) < 1e-12:
-                break
-        mu_old = mu
-        # Re-linearize each object at its most likely elements that put it at the overlap point.
-        for k, o in enumerate((o1, o2)):
-            js, p = ps[k]
-            jr = js[:3]
-            gain = o.q @ jr.T @ np.linalg.inv(p[:3, :3] + np.eye(3) * clip)
-            new = o.e + gain @ (mu - xu[k][:3])
-            # Keep the linearization point a bound orbit (CARA bounds the energy change similarly).
-            new[0] = min(max(new[0], 0.5 * o.e[0]), 2.0 * o.e[0])
-            es[k] = new
-    ptot = ps[0][1] + ps[1][1]
+    xu0, xu1, p0, p1 = _peak_overlap(o1.e, o1.q, o2.e, o2.q, float(t), hbr, clip, gm, _STEP_FLOOR, maxiter)
+    xu = [xu0, xu1]
+    ptot = p0 + p1
     ru = xu[1][:3] - xu[0][:3]
     vu = xu[1][3:] - xu[0][3:]
-    a = ptot[:3, :3]
+    a = np.ascontiguousarray(ptot[:3, :3])
     ainv, logdet = _inv_clip(a, clip)
     b = ptot[3:, :3] @ ainv
     cs = ptot[3:, 3:] - b @ ptot[3:, :3].T
