@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ccsds_paths import DATA, OREKIT
 
 from openstc import formats
 from openstc.formats.cdm import Cdm
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "ccsds"
 CARA = DATA / "nasa-cara"
 PC_CASES = sorted((CARA / "DataFiles" / "PcTestCaseCDMs").glob("*.cdm"))
 SAMPLES = sorted((CARA / "DataFiles" / "SampleCDMs").glob("*.cdm"))
@@ -81,7 +81,7 @@ def test_day_of_year_dates() -> None:
 
 def test_alfano_comment_hbr_and_clean_twin() -> None:
     orig = read(CARA / "DataFiles" / "SampleCDMs" / "AlfanoTestCase01.cdm")
-    twin = read(DATA / "orekit" / "src" / "test" / "resources" / "ccsds" / "cdm" / "AlfanoTestCase01.cdm")
+    twin = read(OREKIT / "cdm" / "AlfanoTestCase01.cdm")
     assert orig.comment_values()["HBR"].startswith("15")
     assert orig.hbr == 15.0 and twin.hbr == 15.0
     np.testing.assert_allclose(orig.relative_velocity, twin.relative_velocity, rtol=0, atol=1e-12)

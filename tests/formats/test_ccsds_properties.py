@@ -4,9 +4,9 @@ messages never raise anything but FormatError (bounded example counts keep this 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
+from ccsds_paths import OREKIT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,9 +16,6 @@ from openstc.formats.cdm import Cdm
 from openstc.formats.cdm_schema import XYZ_AXES, covariance_names
 from openstc.formats.model import message_differences
 from openstc.formats.opm import Opm
-
-DATA = Path(__file__).resolve().parents[1] / "data" / "ccsds"
-OREKIT = DATA / "orekit" / "src" / "test" / "resources" / "ccsds"
 
 TEXT = (
     st.text(

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from ccsds_paths import CDM_DIR
 
 from openstc import formats
 from openstc.errors import FormatError
 from openstc.formats.cdm import Cdm
 from openstc.formats.model import message_differences
 
-CDM_DIR = (
-    Path(__file__).resolve().parents[1]
-    / "data"
-    / "ccsds"
-    / "orekit"
-    / "src"
-    / "test"
-    / "resources"
-    / "ccsds"
-    / "cdm"
-)
 UNITS = {"MISS_DISTANCE": "m", "RELATIVE_SPEED": "m/s", "X": "km", "X_DOT": "km/s", "CR_R": "m**2"}
 
 

@@ -8,26 +8,15 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 import pytest
+from ccsds_paths import CDM_DIR
 
 from openstc import formats
 from openstc.errors import FormatError
 from openstc.formats.cdm import Cdm, relative_rtn
 
-CDM_DIR = (
-    Path(__file__).resolve().parents[1]
-    / "data"
-    / "ccsds"
-    / "orekit"
-    / "src"
-    / "test"
-    / "resources"
-    / "ccsds"
-    / "cdm"
-)
 POS_TOL = 1e-8  # m
 VEL_TOL = 1e-12  # m/s
 COV_DIAG_TOL = 1e-10

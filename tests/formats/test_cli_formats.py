@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ccsds_paths import DATA, OREKIT
 
 from openstc import formats
 from openstc.cli import COMMAND_MODULES, main
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "ccsds"
-CDM_DIR = DATA / "orekit" / "src" / "test" / "resources" / "ccsds" / "cdm"
-OPM_DIR = DATA / "orekit" / "src" / "test" / "resources" / "ccsds" / "odm" / "opm"
+CDM_DIR = OREKIT / "cdm"
+OPM_DIR = OREKIT / "odm" / "opm"
 CARA = DATA / "nasa-cara" / "DataFiles" / "SampleCDMs"
 
 

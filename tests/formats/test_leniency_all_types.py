@@ -10,20 +10,18 @@ forms; their empty/NaN/minus/case leniencies go through the same value parser.)
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from ccsds_paths import DATA, OREKIT
 
 from openstc import formats
 from openstc.errors import FormatError
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "ccsds"
-OR = DATA / "orekit" / "src" / "test" / "resources" / "ccsds"
 FILES = {
-    "CDM": OR / "cdm" / "CDMExample1.txt",
-    "OPM": OR / "odm" / "opm" / "OPMExample1.txt",
-    "OMM": OR / "odm" / "omm" / "OMMExample1.txt",
-    "OEM": OR / "odm" / "oem" / "OEMExample1.txt",
+    "CDM": OREKIT / "cdm" / "CDMExample1.txt",
+    "OPM": OREKIT / "odm" / "opm" / "OPMExample1.txt",
+    "OMM": OREKIT / "odm" / "omm" / "OMMExample1.txt",
+    "OEM": OREKIT / "odm" / "oem" / "OEMExample1.txt",
     "OCM": DATA / "ccsds-ndm-jochimmaene" / "data" / "kvn" / "ocm_g15.kvn",
 }
 # (type, leniency) -> (keyword whose line is replaced, or "+KEY" to insert before that keyword, new line,
@@ -103,7 +101,7 @@ def test_every_type_has_every_leniency() -> None:
 
 
 # the sixth type, NDM, exists only in XML: its constituents go through the same value parser
-NDM = OR / "ndm" / "NDM-opm.xml"
+NDM = OREKIT / "ndm" / "NDM-opm.xml"
 NDM_CASES = {
     "NaN": ("<MASS>3000.000000</MASS>", "<MASS>NaN</MASS>", "MASS", 33),
     "unicode minus": ("<X>6503.514000</X>", "<X>\u22126503.514000</X>", "X", 25),

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ccsds_paths import DATA, OREKIT
 
 from openstc import formats
 from openstc.errors import FormatError
 from openstc.formats.ccsds_time import Epoch
 from openstc.formats.ocm import Ocm
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "ccsds"
-OR_OCM = DATA / "orekit" / "src" / "test" / "resources" / "ccsds" / "odm" / "ocm"
+OR_OCM = OREKIT / "odm" / "ocm"
 JM = DATA / "ccsds-ndm-jochimmaene" / "data"
 POS_TOL = 1e-8
 VEL_TOL = 1e-12

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ccsds_paths import OREKIT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,8 +26,7 @@ from openstc.formats.oem_keys import KeywordBlock
 from openstc.formats.omm import Omm
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-DATA = Path(__file__).resolve().parents[1] / "data" / "ccsds"
-ODM = DATA / "orekit" / "src" / "test" / "resources" / "ccsds" / "odm"
+ODM = OREKIT / "odm"
 
 finite = st.floats(-1e7, 1e7, allow_nan=False, allow_infinity=False, width=64)
 text = st.text(

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ccsds_paths import DATA, OREKIT
 
 from openstc import formats
 from openstc.errors import FormatError
 from openstc.formats.ccsds_time import Epoch
 from openstc.formats.oem import Oem
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "ccsds"
-OR_OEM = DATA / "orekit" / "src" / "test" / "resources" / "ccsds" / "odm" / "oem"
+OR_OEM = OREKIT / "odm" / "oem"
 POS_TOL = 1e-8
 VEL_TOL = 1e-12
 

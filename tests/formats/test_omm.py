@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ccsds_paths import DATA, OREKIT
 from sgp4 import omm as sgp4_omm
 from sgp4.api import Satrec
 
@@ -23,8 +24,7 @@ from openstc.formats.elset import ElementSet, to_satrec
 from openstc.formats.omm import Omm, omms_from_json
 from openstc.formats.tle import format_tle, parse_tle_lines
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "ccsds"
-OR_OMM = DATA / "orekit" / "src" / "test" / "resources" / "ccsds" / "odm" / "omm"
+OR_OMM = OREKIT / "odm" / "omm"
 BEYOND = DATA / "beyond" / "tests" / "io" / "ccsds" / "data"
 SGP4_DIR = DATA / "python-sgp4" / "sgp4"
 MARIO = Path(__file__).resolve().parent / "data" / "mario_55123.xml"

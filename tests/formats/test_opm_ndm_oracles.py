@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ccsds_paths import DATA, OREKIT
 
 from openstc import formats
 from openstc.errors import FormatError
@@ -18,8 +19,6 @@ from openstc.formats.ndm import Ndm, RawConstituent
 from openstc.formats.opm import Opm
 from openstc.formats.registry import codecs, detect_encoding
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "ccsds"
-OREKIT = DATA / "orekit" / "src" / "test" / "resources" / "ccsds"
 OPM_DIR = OREKIT / "odm" / "opm"
 NDM_DIR = OREKIT / "ndm"
 LEX_DIR = OREKIT / "lexical"

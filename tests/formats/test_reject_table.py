@@ -12,11 +12,11 @@ import re
 from pathlib import Path
 
 import pytest
+from ccsds_paths import DATA
 
 from openstc import formats
 from openstc.errors import FormatError
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "ccsds"
 OREKIT = "orekit/src/test/resources/ccsds/"
 
 # path under tests/data/ccsds -> (code, keyword, line, words the message must contain).

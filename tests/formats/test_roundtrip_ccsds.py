@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ccsds_paths import DATA
 
 from openstc import formats
 from openstc.errors import FormatError
@@ -19,7 +20,6 @@ from openstc.formats.model import Message, message_differences
 from openstc.formats.omm import Omm
 from openstc.formats.registry import warnings_of
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "ccsds"
 CARA = DATA / "nasa-cara"
 SKIP_SUFFIXES = {".md", ".pdf", ".xlsx", ".csv", ""}
 

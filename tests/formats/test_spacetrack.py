@@ -12,10 +12,10 @@ import contextlib
 import json
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
+from ccsds_paths import CDM_DIR
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,18 +27,6 @@ from openstc.formats.spacetrack import (
     cdm_public_from_row,
     read_cdm_public,
     read_spacetrack_cdms,
-)
-
-CDM_DIR = (
-    Path(__file__).resolve().parents[1]
-    / "data"
-    / "ccsds"
-    / "orekit"
-    / "src"
-    / "test"
-    / "resources"
-    / "ccsds"
-    / "cdm"
 )
 
 PUBLIC_ROW = {

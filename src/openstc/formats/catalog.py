@@ -100,6 +100,18 @@ def _opt(fields: Mapping[str, Any], key: str) -> Any:
     return None if v is None or v == "" else v
 
 
+def _opt_float(fields: Mapping[str, Any], key: str, default: float, where: _Where) -> float:
+    """An optional real field: ``default`` when absent or empty."""
+    v = _opt(fields, key)
+    return default if v is None else _float(v, key, where)
+
+
+def _opt_int(fields: Mapping[str, Any], key: str, default: int, where: _Where) -> int:
+    """An optional integer field: ``default`` when absent or empty."""
+    v = _opt(fields, key)
+    return default if v is None else _int(v, key, where)
+
+
 def element_set_from_fields(
     fields: Mapping[str, Any],
     source: str,
@@ -136,18 +148,12 @@ def element_set_from_fields(
         raise bad("MEAN_MOTION", f"mean motion {n!r} rev/day must be positive")
     if not 0.0 <= e < 1.0:
         raise bad("ECCENTRICITY", f"eccentricity {e!r} is outside [0, 1)")
-    v = _opt(fields, "BSTAR")
-    bstar = 0.0 if v is None else _float(v, "BSTAR", bad)
-    v = _opt(fields, "MEAN_MOTION_DOT")
-    ndot = 0.0 if v is None else _float(v, "MEAN_MOTION_DOT", bad)
-    v = _opt(fields, "MEAN_MOTION_DDOT")
-    nddot = 0.0 if v is None else _float(v, "MEAN_MOTION_DDOT", bad)
-    v = _opt(fields, "EPHEMERIS_TYPE")
-    ephem = 0 if v is None else _int(v, "EPHEMERIS_TYPE", bad)
-    v = _opt(fields, "ELEMENT_SET_NO")
-    elnum = 999 if v is None else _int(v, "ELEMENT_SET_NO", bad)
-    v = _opt(fields, "REV_AT_EPOCH")
-    rev = 0 if v is None else _int(v, "REV_AT_EPOCH", bad)
+    bstar = _opt_float(fields, "BSTAR", 0.0, bad)
+    ndot = _opt_float(fields, "MEAN_MOTION_DOT", 0.0, bad)
+    nddot = _opt_float(fields, "MEAN_MOTION_DDOT", 0.0, bad)
+    ephem = _opt_int(fields, "EPHEMERIS_TYPE", 0, bad)
+    elnum = _opt_int(fields, "ELEMENT_SET_NO", 999, bad)
+    rev = _opt_int(fields, "REV_AT_EPOCH", 0, bad)
     cls = _opt(fields, "CLASSIFICATION_TYPE")
     name = _opt(fields, "OBJECT_NAME")
     oid = _opt(fields, "OBJECT_ID")

@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from openstc.formats.ccsds_time import Epoch
 from openstc.formats.cdm_schema import ROOT, RTN_AXES, XYZ_AXES, covariance_names
-from openstc.formats.model import Block, Message, ReadContext
+from openstc.formats.model import Block, Message, ReadContext, SegmentParts, opt_float, opt_str, vector
 from openstc.formats.registry import register_schema
 from openstc.formats.schema import MessageSpec
 
@@ -74,19 +74,11 @@ def relative_rtn(
     return basis @ dr, basis @ dv
 
 
-class CdmObject:
+class CdmObject(SegmentParts):
     """View of one CDM segment (OBJECT1 or OBJECT2): metadata, state, covariance, OD/additional data."""
 
     def __init__(self, segment: Block) -> None:
         self.segment = segment
-
-    @property
-    def metadata(self) -> Block:
-        return self.segment.ensure("metadata")
-
-    @property
-    def data(self) -> Block:
-        return self.segment.ensure("data")
 
     def block(self, key: str) -> Block:
         """A data sub-block (``odParameters``, ``additionalParameters``, ``stateVector``,
@@ -106,18 +98,15 @@ class CdmObject:
 
     @property
     def designator(self) -> str | None:
-        v = self.metadata.get("OBJECT_DESIGNATOR")
-        return None if v is None else str(v)
+        return opt_str(self.metadata, "OBJECT_DESIGNATOR")
 
     @property
     def name(self) -> str | None:
-        v = self.metadata.get("OBJECT_NAME")
-        return None if v is None else str(v)
+        return opt_str(self.metadata, "OBJECT_NAME")
 
     @property
     def ref_frame(self) -> str | None:
-        v = self.metadata.get("REF_FRAME")
-        return None if v is None else str(v)
+        return opt_str(self.metadata, "REF_FRAME")
 
     @property
     def orbit_center(self) -> str:
@@ -125,15 +114,11 @@ class CdmObject:
 
     @property
     def position(self) -> FloatArray:
-        sv = self.data.child("stateVector")
-        return np.array([sv.get(k, np.nan) if sv else np.nan for k in ("X", "Y", "Z")], dtype=float)
+        return vector(self.data.child("stateVector"), ("X", "Y", "Z"))
 
     @property
     def velocity(self) -> FloatArray:
-        sv = self.data.child("stateVector")
-        return np.array(
-            [sv.get(k, np.nan) if sv else np.nan for k in ("X_DOT", "Y_DOT", "Z_DOT")], dtype=float
-        )
+        return vector(self.data.child("stateVector"), ("X_DOT", "Y_DOT", "Z_DOT"))
 
     @property
     def state(self) -> FloatArray:
@@ -171,8 +156,7 @@ class CdmObject:
     @property
     def hbr(self) -> float | None:
         """Hard-body radius (m) from the v2 HBR keyword, if given."""
-        v = self.get("HBR")
-        return None if v is None else float(v)
+        return opt_float(self, "HBR")
 
 
 class Cdm(Message):
@@ -224,13 +208,11 @@ class Cdm(Message):
 
     @property
     def originator(self) -> str | None:
-        v = self.header.get("ORIGINATOR")
-        return None if v is None else str(v)
+        return opt_str(self.header, "ORIGINATOR")
 
     @property
     def message_id(self) -> str | None:
-        v = self.header.get("MESSAGE_ID")
-        return None if v is None else str(v)
+        return opt_str(self.header, "MESSAGE_ID")
 
     @property
     def tca(self) -> datetime | None:
@@ -239,35 +221,29 @@ class Cdm(Message):
 
     @property
     def miss_distance(self) -> float | None:
-        v = self.relative.get("MISS_DISTANCE")
-        return None if v is None else float(v)
+        return opt_float(self.relative, "MISS_DISTANCE")
 
     @property
     def relative_speed(self) -> float | None:
-        v = self.relative.get("RELATIVE_SPEED")
-        return None if v is None else float(v)
+        return opt_float(self.relative, "RELATIVE_SPEED")
 
     @property
     def relative_position(self) -> FloatArray:
-        rs = self.relative.child("relativeStateVector")
         keys = ("RELATIVE_POSITION_R", "RELATIVE_POSITION_T", "RELATIVE_POSITION_N")
-        return np.array([rs.get(k, np.nan) if rs else np.nan for k in keys], dtype=float)
+        return vector(self.relative.child("relativeStateVector"), keys)
 
     @property
     def relative_velocity(self) -> FloatArray:
-        rs = self.relative.child("relativeStateVector")
         keys = ("RELATIVE_VELOCITY_R", "RELATIVE_VELOCITY_T", "RELATIVE_VELOCITY_N")
-        return np.array([rs.get(k, np.nan) if rs else np.nan for k in keys], dtype=float)
+        return vector(self.relative.child("relativeStateVector"), keys)
 
     @property
     def collision_probability(self) -> float | None:
-        v = self.relative.get("COLLISION_PROBABILITY")
-        return None if v is None else float(v)
+        return opt_float(self.relative, "COLLISION_PROBABILITY")
 
     @property
     def collision_probability_method(self) -> str | None:
-        v = self.relative.get("COLLISION_PROBABILITY_METHOD")
-        return None if v is None else str(v)
+        return opt_str(self.relative, "COLLISION_PROBABILITY_METHOD")
 
     @property
     def hbr(self) -> float | None:
@@ -295,13 +271,19 @@ class Cdm(Message):
         self.relative.update(
             MISS_DISTANCE=float(np.linalg.norm(dr)), RELATIVE_SPEED=float(np.linalg.norm(dv))
         )
+        self.set_relative_rtn(dr, dv)
+
+    def set_relative_rtn(self, dr: npt.ArrayLike, dv: npt.ArrayLike) -> None:
+        """Set the relative state vector: position (m) and velocity (m/s) of object 2 from object 1 in
+        object 1's RTN frame."""
+        p, v = np.asarray(dr, dtype=float), np.asarray(dv, dtype=float)
         self.relative_state.update(
-            RELATIVE_POSITION_R=dr[0],
-            RELATIVE_POSITION_T=dr[1],
-            RELATIVE_POSITION_N=dr[2],
-            RELATIVE_VELOCITY_R=dv[0],
-            RELATIVE_VELOCITY_T=dv[1],
-            RELATIVE_VELOCITY_N=dv[2],
+            RELATIVE_POSITION_R=p[0],
+            RELATIVE_POSITION_T=p[1],
+            RELATIVE_POSITION_N=p[2],
+            RELATIVE_VELOCITY_R=v[0],
+            RELATIVE_VELOCITY_T=v[1],
+            RELATIVE_VELOCITY_N=v[2],
         )
 
     def comment_values(self) -> dict[str, str]:

@@ -11,13 +11,47 @@ whichever encoding (KVN, XML, JSON) was read.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from openstc.errors import FormatError
 from openstc.formats.ccsds_time import Epoch
 from openstc.formats.schema import BlockSpec, Keyword, MessageSpec
+
+
+class Keyed(Protocol):
+    """Anything with a keyword lookup: a :class:`Block`, an ODM ``KeywordBlock``."""
+
+    def get(self, key: str, default: Any = None, /) -> Any: ...
+
+
+# Typed accessors read optional keywords the same way everywhere: an absent keyword is None, not a
+# default, so that callers can tell "not given" from a value.
+def opt_str(src: Keyed, key: str) -> str | None:
+    """``src[key]`` as a string, or None when absent."""
+    v = src.get(key)
+    return None if v is None else str(v)
+
+
+def opt_int(src: Keyed, key: str) -> int | None:
+    """``src[key]`` as an int, or None when absent."""
+    v = src.get(key)
+    return None if v is None else int(v)
+
+
+def opt_float(src: Keyed, key: str) -> float | None:
+    """``src[key]`` as a float, or None when absent."""
+    v = src.get(key)
+    return None if v is None else float(v)
+
+
+def vector(src: Keyed | None, keys: Sequence[str]) -> npt.NDArray[np.float64]:
+    """The values of ``keys`` as a float array, NaN where a keyword (or the whole block) is absent."""
+    return np.array([np.nan if src is None else src.get(k, np.nan) for k in keys], dtype=float)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +259,23 @@ class Message:
 
     def __repr__(self) -> str:
         return f"<{self.spec.name} {self.version} message>"
+
+
+class _HasSegment(Protocol):
+    @property
+    def segment(self) -> Block: ...
+
+
+class SegmentParts:
+    """``metadata`` and ``data`` of a view over one segment block (CDM object, OPM), created if absent."""
+
+    @property
+    def metadata(self: _HasSegment) -> Block:
+        return self.segment.ensure("metadata")
+
+    @property
+    def data(self: _HasSegment) -> Block:
+        return self.segment.ensure("data")
 
 
 def values_equal(a: Any, b: Any, rel: float = 1e-12) -> bool:

@@ -24,7 +24,7 @@ import numpy as np
 
 from openstc.errors import FormatError
 from openstc.formats.ccsds_time import Epoch
-from openstc.formats.model import FormatWarning, ReadContext
+from openstc.formats.model import FormatWarning, ReadContext, opt_str
 from openstc.formats.ocm_keys import (
     COV,
     HEADER,
@@ -46,12 +46,13 @@ from openstc.formats.ocm_lines import (
     write_man_lines,
     write_traj_lines,
 )
-from openstc.formats.odm_read import TokenReadable, read_version
+from openstc.formats.odm_read import InterpolationRead, TimeSystemRead, TokenReadable, read_version
 from openstc.formats.oem_io import (
     Cursor,
     Tok,
     XNode,
     register_odm,
+    tok_error,
     unexpected,
     write_xml,
 )
@@ -71,7 +72,7 @@ _SINGLE = ("PHYS", "PERT", "OD", "USER")
 
 
 @dataclass(slots=True)
-class OcmTrajectory:
+class OcmTrajectory(InterpolationRead):
     """One trajectory block: keywords plus ``times_s`` (n,) and ``elements`` (n, k) in SI."""
 
     block: KeywordBlock
@@ -89,22 +90,14 @@ class OcmTrajectory:
 
     @property
     def frame(self) -> str | None:
-        v = self.block.get("TRAJ_REF_FRAME")
-        return None if v is None else str(v)
+        return opt_str(self.block, "TRAJ_REF_FRAME")
 
     @property
     def center(self) -> str:
         return str(self.block.get("CENTER_NAME", "EARTH"))
 
-    @property
-    def interpolation(self) -> str | None:
-        v = self.block.get("INTERPOLATION")
-        return None if v is None else str(v)
-
-    @property
-    def interpolation_degree(self) -> int | None:
-        v = self.block.get("INTERPOLATION_DEGREE")
-        return None if v is None else int(v)
+    def _interpolation_block(self) -> KeywordBlock:
+        return self.block
 
     @property
     def positions(self) -> np.ndarray:
@@ -153,7 +146,7 @@ class OcmManeuver:
 
 
 @dataclass(slots=True)
-class Ocm(TokenReadable):
+class Ocm(TimeSystemRead, TokenReadable):
     """An OCM: header, metadata and data blocks (see the module docstring)."""
 
     XML_TAG: ClassVar[str] = "ocm"
@@ -175,10 +168,6 @@ class Ocm(TokenReadable):
         e = self.metadata["EPOCH_TZERO"]
         assert isinstance(e, Epoch)
         return e
-
-    @property
-    def time_system(self) -> str:
-        return str(self.metadata.get("TIME_SYSTEM", "UTC")).upper()
 
     def epochs(self, times_s: np.ndarray) -> np.ndarray:
         """``datetime64[ns]`` calendar readings (in ``time_system``) of times relative to EPOCH_TZERO."""
@@ -210,9 +199,7 @@ class Ocm(TokenReadable):
         ctx = ctx or ReadContext()
         c = Cursor(toks)
         version = read_version(c, "CCSDS_OCM_VERS")
-        head: list[Tok] = []
-        while (t := c.peek()) is not None and t.kind in ("kv", "comment"):
-            head.append(c.next())
+        head = c.take_keywords()
         header = read_block(head, HEADER, "the OCM header", "UTC", ctx)
         require_declared(header, HEADER, "the OCM header")
         meta: KeywordBlock | None = None
@@ -226,23 +213,18 @@ class Ocm(TokenReadable):
             body = _block_tokens(c, t)
             if t.key == "META":
                 if meta is not None:
-                    raise FormatError(
+                    raise tok_error(
+                        t,
                         "META_START not expected: the OCM has one metadata block",
-                        code="FORMAT_UNEXPECTED_KEYWORD",
-                        line=t.line,
-                        path=t.path,
-                        keyword="META",
+                        "FORMAT_UNEXPECTED_KEYWORD",
+                        "META",
                     )
                 meta = _read_meta(body, t, ctx)
                 ocm = cls(header, meta, version=version, warnings=ctx.warnings)
                 continue
             if ocm is None:
-                raise FormatError(
-                    f"{t.key}_START before the OCM metadata",
-                    code="FORMAT_UNEXPECTED_KEYWORD",
-                    line=t.line,
-                    path=t.path,
-                    keyword=t.key,
+                raise tok_error(
+                    t, f"{t.key}_START before the OCM metadata", "FORMAT_UNEXPECTED_KEYWORD", t.key
                 )
             ocm._add_block(t, body, ctx)
         if ocm is None:
@@ -253,13 +235,7 @@ class Ocm(TokenReadable):
         name = start.key
         t0, ts = self.epoch_tzero, self.time_system
         if name in _SINGLE and getattr(self, _ATTR[name]) is not None:
-            raise FormatError(
-                f"second {name} block",
-                code="FORMAT_UNEXPECTED_KEYWORD",
-                line=start.line,
-                path=start.path,
-                keyword=name,
-            )
+            raise tok_error(start, f"second {name} block", "FORMAT_UNEXPECTED_KEYWORD", name)
         if name == "MAN":
             body = _join_composition(body, ctx)
         kvs = [t for t in body if t.kind in ("kv", "comment")]
@@ -270,13 +246,7 @@ class Ocm(TokenReadable):
             return
         decl = _BLOCKS.get(name)
         if decl is None:
-            raise FormatError(
-                f"{name}_START not expected in an OCM",
-                code="FORMAT_UNEXPECTED_KEYWORD",
-                line=start.line,
-                path=start.path,
-                keyword=name,
-            )
+            raise tok_error(start, f"{name}_START not expected in an OCM", "FORMAT_UNEXPECTED_KEYWORD", name)
         blk = read_block(kvs, decl, f"the OCM {name} block", ts, ctx, t0)
         if data and name not in ("TRAJ", "COV", "MAN"):
             raise unexpected(data[0], f"in the OCM {name} block")
@@ -375,14 +345,7 @@ _ATTR = {"PHYS": "physical", "PERT": "perturbations", "OD": "od", "USER": "user"
 def _block_tokens(c: Cursor, start: Tok) -> list[Tok]:
     body: list[Tok] = []
     while True:
-        if c.done():
-            raise FormatError(
-                f"{start.key}_START without {start.key}_STOP",
-                code="FORMAT_MISSING_KEYWORD",
-                line=start.line,
-                keyword=f"{start.key}_STOP",
-            )
-        t = c.next()
+        t = c.next_inside(start)
         if t.kind == "stop" and t.key == start.key:
             return body
         if t.kind in ("start", "stop"):

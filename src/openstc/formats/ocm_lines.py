@@ -8,6 +8,7 @@ element-set type (``TRAJ_UNITS``/``COV_UNITS``/``MAN_UNITS`` are checked against
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -52,23 +53,35 @@ def _etype(blk: KeywordBlock, type_key: str, start: Tok) -> tuple[str, tuple[str
 
 
 def _check_units(blk: KeywordBlock, units_key: str, etype: str, std: tuple[str, ...], start: Tok) -> None:
-    given = blk.get(units_key)
-    if given:
-        if len(given) != len(std):
+    _check_unit_list(
+        blk.get(units_key),
+        units_key,
+        std,
+        start,
+        f", {etype} has {len(std)} elements",
+        f" required by {etype}",
+    )
+
+
+def _check_unit_list(
+    given: list[str] | None, key: str, std: Sequence[str], start: Tok, counted: str, required: str
+) -> None:
+    """FORMAT_BAD_UNIT unless the units ``given`` (if any) match ``std`` one for one; ``counted`` and
+    ``required`` end the two messages."""
+    if not given:
+        return
+    if len(given) != len(std):
+        raise FormatError(
+            f"{key} lists {len(given)} units{counted}", code="FORMAT_BAD_UNIT", line=start.line, keyword=key
+        )
+    for g, s in zip(given, std, strict=True):
+        if not same_unit(g, s):
             raise FormatError(
-                f"{units_key} lists {len(given)} units, {etype} has {len(std)} elements",
+                f"{key}: unit [{g}] is incompatible with [{s}]{required}",
                 code="FORMAT_BAD_UNIT",
                 line=start.line,
-                keyword=units_key,
+                keyword=key,
             )
-        for g, s in zip(given, std, strict=True):
-            if not same_unit(g, s):
-                raise FormatError(
-                    f"{units_key}: unit [{g}] is incompatible with [{s}] required by {etype}",
-                    code="FORMAT_BAD_UNIT",
-                    line=start.line,
-                    keyword=units_key,
-                )
 
 
 def _time_column(tok: Tok, texts: list[str], t0: Epoch) -> np.ndarray:
@@ -252,7 +265,7 @@ def read_man_lines(
             line=start.line,
             keyword="MAN_COMPOSITION",
         )
-    std = [MAN_FIELDS[f][0] for f in fields if MAN_FIELDS[f][0] is not None]
+    std = [u for f in fields if (u := MAN_FIELDS[f][0]) is not None]
     given = blk.get("MAN_UNITS")
     if given and len(given) == len(fields) != len(std):
         ctx.warn(
@@ -262,22 +275,7 @@ def read_man_lines(
         )
         given = [g for g, f in zip(given, fields, strict=True) if MAN_FIELDS[f][0] is not None]
         blk.values["MAN_UNITS"] = given
-    if given:
-        if len(given) != len(std):
-            raise FormatError(
-                f"MAN_UNITS lists {len(given)} units for {len(std)} fields",
-                code="FORMAT_BAD_UNIT",
-                line=start.line,
-                keyword="MAN_UNITS",
-            )
-        for g, s in zip(given, std, strict=True):
-            if s is not None and not same_unit(g, s):
-                raise FormatError(
-                    f"MAN_UNITS: unit [{g}] is incompatible with [{s}]",
-                    code="FORMAT_BAD_UNIT",
-                    line=start.line,
-                    keyword="MAN_UNITS",
-                )
+    _check_unit_list(given, "MAN_UNITS", std, start, f" for {len(std)} fields", "")
     cols: dict[str, list[np.ndarray]] = {f: [] for f in fields}
     for tok in data:
         parts = split_rows(tok, (len(fields),), "maneuver")

@@ -3,7 +3,8 @@
 Each model turns a token stream (:mod:`openstc.formats.oem_io`) into itself in ``_from_tokens``; the
 three encodings only differ in how the tokens are made. :class:`TokenReadable` gives every such model
 ``from_kvn``, ``from_xml``, ``from_json`` and ``parse`` once, and the helpers here read the version
-line and bring a JSON message to its XML-equivalent tree.
+line and bring a JSON message to its XML-equivalent tree. :class:`TimeSystemRead` and
+:class:`InterpolationRead` give the models the metadata accessors they share.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 from typing import Any, ClassVar, Self
 
 from openstc.errors import FormatError
-from openstc.formats.model import ReadContext
+from openstc.formats.model import Keyed, ReadContext, opt_int, opt_str
 from openstc.formats.oem_io import Cursor, Tok, XNode, lex_kvn, xml_root, xml_tokens, xnode_from_json
 
 
@@ -107,3 +108,33 @@ class TokenReadable:
         if head in "{[":
             return cls.from_json(text)
         return cls.from_kvn(text)
+
+
+class TimeSystemRead:
+    """``time_system`` for a model whose ``metadata`` block holds TIME_SYSTEM (OEM segment, OCM, OMM)."""
+
+    __slots__ = ()
+    metadata: Keyed
+
+    @property
+    def time_system(self) -> str:
+        """TIME_SYSTEM in upper case; UTC when absent."""
+        return str(self.metadata.get("TIME_SYSTEM", "UTC")).upper()
+
+
+class InterpolationRead:
+    """``interpolation`` and ``interpolation_degree`` for a block of states (OEM segment, OCM trajectory)."""
+
+    __slots__ = ()
+
+    def _interpolation_block(self) -> Keyed:
+        """The keyword block that holds INTERPOLATION and INTERPOLATION_DEGREE."""
+        raise NotImplementedError
+
+    @property
+    def interpolation(self) -> str | None:
+        return opt_str(self._interpolation_block(), "INTERPOLATION")
+
+    @property
+    def interpolation_degree(self) -> int | None:
+        return opt_int(self._interpolation_block(), "INTERPOLATION_DEGREE")

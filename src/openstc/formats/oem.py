@@ -25,7 +25,7 @@ from openstc.formats import odm_keys
 from openstc.formats.ccsds_time import Epoch
 from openstc.formats.model import FormatWarning, ReadContext
 from openstc.formats.odm_keys import COV_INDEX, keys
-from openstc.formats.odm_read import TokenReadable, read_version
+from openstc.formats.odm_read import InterpolationRead, TimeSystemRead, TokenReadable, read_version
 from openstc.formats.oem_io import (
     Cursor,
     Tok,
@@ -80,7 +80,7 @@ class OemCovariance:
 
 
 @dataclass(slots=True)
-class OemSegment:
+class OemSegment(TimeSystemRead, InterpolationRead):
     """One OEM segment: metadata, states (SI numpy arrays) and covariances."""
 
     metadata: KeywordBlock
@@ -91,9 +91,8 @@ class OemSegment:
     covariances: list[OemCovariance] = field(default_factory=list)
     data_comments: list[str] = field(default_factory=list)
 
-    @property
-    def time_system(self) -> str:
-        return str(self.metadata.get("TIME_SYSTEM", "UTC")).upper()
+    def _interpolation_block(self) -> KeywordBlock:
+        return self.metadata
 
     @property
     def object_name(self) -> str:
@@ -110,16 +109,6 @@ class OemSegment:
     @property
     def ref_frame(self) -> str:
         return str(self.metadata.get("REF_FRAME", ""))
-
-    @property
-    def interpolation(self) -> str | None:
-        v = self.metadata.get("INTERPOLATION")
-        return None if v is None else str(v)
-
-    @property
-    def interpolation_degree(self) -> int | None:
-        v = self.metadata.get("INTERPOLATION_DEGREE")
-        return None if v is None else int(v)
 
     @property
     def states(self) -> np.ndarray:
@@ -153,9 +142,7 @@ class Oem(TokenReadable):
         ctx = ctx or ReadContext()
         c = Cursor(toks)
         version = read_version(c, "CCSDS_OEM_VERS")
-        head: list[Tok] = []
-        while (t := c.peek()) is not None and t.kind in ("kv", "comment"):
-            head.append(c.next())
+        head = c.take_keywords()
         header = read_block(head, HEADER, "the OEM header", "UTC", ctx)
         require_declared(header, HEADER, "the OEM header", toks[0].line)
         segments: list[OemSegment] = []
@@ -255,14 +242,7 @@ def _trim(row: list[float]) -> list[float]:
 def _read_segment(c: Cursor, start: Tok, ctx: ReadContext) -> OemSegment:
     meta_toks: list[Tok] = []
     while True:
-        if c.done():
-            raise FormatError(
-                "META_START without META_STOP",
-                code="FORMAT_MISSING_KEYWORD",
-                line=start.line,
-                keyword="META_STOP",
-            )
-        t = c.next()
+        t = c.next_inside(start)
         if t.kind == "stop" and t.key == "META":
             break
         if t.kind not in ("kv", "comment"):
@@ -362,14 +342,7 @@ def _read_covariances(c: Cursor, start: Tok, scale: str, ctx: ReadContext) -> li
         cur, filled = None, 0
 
     while True:
-        if c.done():
-            raise FormatError(
-                "COVARIANCE_START without COVARIANCE_STOP",
-                code="FORMAT_MISSING_KEYWORD",
-                line=start.line,
-                keyword="COVARIANCE_STOP",
-            )
-        t = c.next()
+        t = c.next_inside(start)
         if t.kind == "stop" and t.key == "COVARIANCE":
             finish(t)
             return out

@@ -432,23 +432,41 @@ class Cursor:
     def done(self) -> bool:
         return self.i >= len(self.toks)
 
+    def next_inside(self, start: Tok) -> Tok:
+        """The next token of the section ``start`` (an ``X_START``) opened; FORMAT_MISSING_KEYWORD when the
+        tokens end before its ``X_STOP``."""
+        if self.done():
+            raise FormatError(
+                f"{start.key}_START without {start.key}_STOP",
+                code="FORMAT_MISSING_KEYWORD",
+                line=start.line,
+                keyword=f"{start.key}_STOP",
+            )
+        return self.next()
+
     def take_comments(self) -> list[str]:
         out: list[str] = []
         while (t := self.peek()) is not None and t.kind == "comment":
             out.append(self.next().value)
         return out
 
+    def take_keywords(self) -> list[Tok]:
+        """The keyword and comment tokens up to the next of another kind (a header)."""
+        out: list[Tok] = []
+        while (t := self.peek()) is not None and t.kind in ("kv", "comment"):
+            out.append(self.next())
+        return out
+
+
+def tok_error(t: Tok, message: str, code: str, keyword: str | None) -> FormatError:
+    """A FormatError located at token ``t`` (its line, or its XML path) about ``keyword``."""
+    return FormatError(message, code=code, line=t.line, path=t.path, keyword=keyword)
+
 
 def unexpected(t: Tok, where: str) -> FormatError:
     what = t.key if t.kind != "data" else (t.lines or [""])[0]
     label = {"start": f"{t.key}_START", "stop": f"{t.key}_STOP"}.get(t.kind, what)
-    return FormatError(
-        f"{label!s} not expected {where}",
-        code="FORMAT_UNEXPECTED_KEYWORD",
-        line=t.line,
-        path=t.path,
-        keyword=t.key or None,
-    )
+    return tok_error(t, f"{label!s} not expected {where}", "FORMAT_UNEXPECTED_KEYWORD", t.key or None)
 
 
 def iter_kv(items: Iterable[Tok]) -> Iterator[Tok]:

@@ -21,7 +21,7 @@ from openstc.errors import FormatError
 from openstc.formats import units
 from openstc.formats.ccsds_time import Epoch, TimeFormProblem, parse_time
 from openstc.formats.model import FormatWarning, ReadContext
-from openstc.formats.oem_io import Tok, XNode
+from openstc.formats.oem_io import Tok, XNode, tok_error
 from openstc.formats.schema import Keyword
 from openstc.formats.values import MISSING, parse_value
 from openstc.formats.values import format_value as _fw_format
@@ -54,12 +54,8 @@ def parse_float(text: str, tok: Tok) -> float:
     try:
         return float(s.replace("\u2212", "-"))
     except ValueError:
-        raise FormatError(
-            f"{tok.key} = {text!r} is not a number (expected a real number)",
-            code="FORMAT_BAD_VALUE",
-            line=tok.line,
-            path=tok.path,
-            keyword=tok.key,
+        raise tok_error(
+            tok, f"{tok.key} = {text!r} is not a number (expected a real number)", "FORMAT_BAD_VALUE", tok.key
         ) from None
 
 
@@ -110,13 +106,7 @@ def convert(
     s = tok.value.strip()
     if s == "":
         if key.mandatory:
-            raise FormatError(
-                f"{name} has an empty value",
-                code="FORMAT_MISSING_KEYWORD",
-                line=tok.line,
-                path=tok.path,
-                keyword=name,
-            )
+            raise tok_error(tok, f"{name} has an empty value", "FORMAT_MISSING_KEYWORD", name)
         ctx.warn("empty value treated as absent", line=tok.line, path=tok.path, keyword=name)
         return MISSING
     if k == "reltime":
@@ -185,13 +175,7 @@ def read_block(
             if allow_user and t.key.startswith("USER_DEFINED_"):
                 blk.values[t.key] = t.value
                 continue
-            raise FormatError(
-                f"{t.key} not expected in {where}",
-                code="FORMAT_UNEXPECTED_KEYWORD",
-                line=t.line,
-                path=t.path,
-                keyword=t.key,
-            )
+            raise tok_error(t, f"{t.key} not expected in {where}", "FORMAT_UNEXPECTED_KEYWORD", t.key)
         if t.key in blk.values:
             ctx.warn(f"{t.key} repeated in {where}; last value kept", line=t.line, keyword=t.key)
         v = convert(t, t.key, key, scale, ctx, t0, strict)

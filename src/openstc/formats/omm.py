@@ -30,13 +30,14 @@ from openstc.errors import FormatError
 from openstc.formats.ccsds_time import Epoch
 from openstc.formats.elset import ElementSet
 from openstc.formats.model import FormatWarning, ReadContext
-from openstc.formats.odm_read import TokenReadable, json_root, load_json, read_version
+from openstc.formats.odm_read import TimeSystemRead, TokenReadable, json_root, load_json, read_version
 from openstc.formats.oem import COV_KEYS
 from openstc.formats.oem_io import (
     Cursor,
     Tok,
     XNode,
     register_odm,
+    tok_error,
     unexpected,
     write_xml,
     xml_tokens,
@@ -68,7 +69,7 @@ _REV_DAY = 2.0 * math.pi / 86400.0
 
 
 @dataclass(slots=True)
-class Omm(TokenReadable):
+class Omm(TimeSystemRead, TokenReadable):
     """An OMM. Blocks are :class:`~openstc.formats.oem_keys.KeywordBlock` (keyword -> typed value)."""
 
     XML_TAG: ClassVar[str] = "omm"
@@ -94,10 +95,6 @@ class Omm(TokenReadable):
         e = self.mean_elements["EPOCH"]
         assert isinstance(e, Epoch)
         return e
-
-    @property
-    def time_system(self) -> str:
-        return str(self.metadata.get("TIME_SYSTEM", "UTC")).upper()
 
     @property
     def mean_element_theory(self) -> str:
@@ -207,13 +204,7 @@ class Omm(TokenReadable):
                     sec = _SECTION_OF[t.key]
                     groups[sec] += [*pending, t]
                 else:
-                    raise FormatError(
-                        f"{t.key} not expected in an OMM",
-                        code="FORMAT_UNEXPECTED_KEYWORD",
-                        line=t.line,
-                        path=t.path,
-                        keyword=t.key,
-                    )
+                    raise tok_error(t, f"{t.key} not expected in an OMM", "FORMAT_UNEXPECTED_KEYWORD", t.key)
                 pending = []
             else:
                 raise unexpected(t, "in an OMM")

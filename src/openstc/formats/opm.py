@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from openstc.formats import odm_keys
 from openstc.formats.ccsds_time import Epoch
-from openstc.formats.model import Block, Message, ReadContext
+from openstc.formats.model import Block, Message, ReadContext, SegmentParts, opt_str, vector
 from openstc.formats.registry import register_schema
 from openstc.formats.schema import BlockSpec, Keyword, MessageSpec
 
@@ -78,7 +78,7 @@ BODY = BlockSpec("body", (), (SEGMENT,), mandatory=True)
 ROOT = BlockSpec("opm", (), (HEADER, BODY))
 
 
-class Opm(Message):
+class Opm(SegmentParts, Message):
     """An Orbit Parameter Message with typed accessors (SI)."""
 
     @classmethod
@@ -94,21 +94,12 @@ class Opm(Message):
     def segment(self) -> Block:
         return self.root.ensure("body").ensure("segment")
 
-    @property
-    def metadata(self) -> Block:
-        return self.segment.ensure("metadata")
-
-    @property
-    def data(self) -> Block:
-        return self.segment.ensure("data")
-
     def block(self, key: str) -> Block | None:
         return self.data.child(key)
 
     @property
     def object_name(self) -> str | None:
-        v = self.metadata.get("OBJECT_NAME")
-        return None if v is None else str(v)
+        return opt_str(self.metadata, "OBJECT_NAME")
 
     @property
     def time_system(self) -> str:
@@ -127,9 +118,7 @@ class Opm(Message):
     @property
     def state(self) -> FloatArray:
         """Position (m) and velocity (m/s) at EPOCH in REF_FRAME."""
-        sv = self.block("stateVector")
-        keys = ("X", "Y", "Z", "X_DOT", "Y_DOT", "Z_DOT")
-        return np.array([sv.get(k, np.nan) if sv else np.nan for k in keys], dtype=float)
+        return vector(self.block("stateVector"), ("X", "Y", "Z", "X_DOT", "Y_DOT", "Z_DOT"))
 
     @property
     def covariance(self) -> FloatArray | None:
