@@ -256,15 +256,7 @@ def conjunction_cdm(
         SCREEN_ENTRY_TIME=c.entry,
         SCREEN_EXIT_TIME=c.exit,
     )
-    dr, dv = c.miss_rtn_m, c.relative_velocity_rtn_m_s
-    cdm.relative_state.update(
-        RELATIVE_POSITION_R=dr[0],
-        RELATIVE_POSITION_T=dr[1],
-        RELATIVE_POSITION_N=dr[2],
-        RELATIVE_VELOCITY_R=dv[0],
-        RELATIVE_VELOCITY_T=dv[1],
-        RELATIVE_VELOCITY_N=dv[2],
-    )
+    cdm.set_relative_rtn(c.miss_rtn_m, c.relative_velocity_rtn_m_s)
     vol = volume or volume_from_text(c.volume)
     if vol is not None:
         rel.update(
