@@ -144,10 +144,10 @@ class Propagator:
         tr = self.tracks.get(i)
         if tr is None:
             return None
-        rr, vv = tr.states(np.array([t_s]))
-        if not np.isfinite(rr[0, 0]):
+        st = tr.state1(t_s)
+        if st is None or not np.isfinite(st[0][0]):
             return None
-        return rr[0], vv[0]
+        return st
 
 
 def volume_for(obj: ScreeningObject, volume: Volume | str) -> Volume:
@@ -263,22 +263,110 @@ def plan_shards(
 def _measure_margins(
     prop: Propagator, r: F64, v: F64, a: F64, times: F64, h: float, hs: float, config: ScreeningConfig
 ) -> tuple[F64, int]:
-    """Interpolation-error margin (m) per object, from SGP4 at the interval midpoints."""
+    """Interpolation-error margin (m) per object and per interval, (n, m - 1), from SGP4 at the interval
+    midpoints. Each interval takes the worst error of itself and its two neighbours: the error of an
+    object varies slowly along its orbit, and a per-interval margin keeps one bad stretch (an object
+    decaying late in the window, a resonant SDP4 object) from widening every other interval."""
     mids = times[:-1] + 0.5 * h
     rm, vm, _ = prop.grid(mids)
     n, m = r.shape[0], mids.size
     p = np.empty((n, m, 3))
     u = np.empty((n, m, 3))
+    rz, vz, az = np.nan_to_num(r), np.nan_to_num(v), np.nan_to_num(a)
     for k in range(m):
-        kernels.quintic_states(
-            np.nan_to_num(r), np.nan_to_num(v), np.nan_to_num(a), h, k, 0.5, p[:, k], u[:, k]
-        )
+        kernels.quintic_states(rz, vz, az, h, k, 0.5, p[:, k], u[:, k])
     ep = np.linalg.norm(p - rm, axis=-1)
     ev = np.linalg.norm(u - vm, axis=-1)
     err = ep + ev * hs * 0.5
     err[~np.isfinite(err)] = 0.0
-    worst = err.max(axis=1) if m else np.zeros(n)
+    worst = err.copy()
+    if m > 1:
+        worst[:, 1:] = np.maximum(worst[:, 1:], err[:, :-1])
+        worst[:, :-1] = np.maximum(worst[:, :-1], err[:, 1:])
     return config.error_safety * worst + config.margin_floor_m, n * m
+
+
+#: above this interpolation-error margin an object's interval is screened from SGP4 states at every
+#: sub-step instead (eccentric orbits near perigee, objects about to decay): a margin of many km would
+#: let the object pair with much of the catalog
+FINE_MARGIN_M = 1000.0
+
+
+def _fine_grid(
+    prop: Propagator,
+    valid: npt.NDArray[np.bool_],
+    margin: F64,
+    times: F64,
+    n_sub: int,
+    config: ScreeningConfig,
+) -> tuple[npt.NDArray[np.int32], F64, F64, int, dict[int, float]]:
+    """SGP4 states at every sub-step boundary of the intervals whose margin exceeds ``FINE_MARGIN_M``;
+    their margin is replaced by the measured error of the sub-step cubic (``margin`` updated in place).
+    An interval in which SGP4 fails or turns unphysical between grid points (an object decaying) is
+    dropped (``valid`` updated in place) and the first such time reported.
+    Returns (row per (object, interval) or -1, positions, velocities, propagations used,
+    {object: time of its first failure inside an interval})."""
+    n, mi = margin.shape
+    row = np.full((n, mi), -1, dtype=np.int32)
+    sel_i, sel_k = np.nonzero(valid & (margin > FINE_MARGIN_M))
+    empty = np.zeros((0, n_sub + 1, 3))
+    failed_at: dict[int, float] = {}
+    if sel_i.size == 0:
+        return row, empty, empty, 0, failed_at
+    hs = float(times[1] - times[0]) / n_sub
+    q = np.arange(n_sub + 1, dtype=np.float64)
+    fr = np.empty((sel_i.size, n_sub + 1, 3))
+    fv = np.empty((sel_i.size, n_sub + 1, 3))
+    ok = np.zeros(sel_i.size, dtype=np.bool_)
+    used = 0
+    for obj in np.unique(sel_i):
+        rows = np.nonzero(sel_i == obj)[0]
+        t_b = (times[sel_k[rows]][:, None] + hs * q[None, :]).ravel()
+        t_m = (times[sel_k[rows]][:, None] + hs * (q[None, :-1] + 0.5)).ravel()
+        rr, vv = prop.many(int(obj), np.concatenate([t_b, t_m]))
+        used += t_b.size + t_m.size
+        with np.errstate(invalid="ignore"):
+            rn = np.linalg.norm(rr, axis=1)
+            vn = np.linalg.norm(vv, axis=1)
+            sane = (rn >= 0.98 * RE_M) & (vn * vn <= 2.2 * MU_M3_S2 / np.maximum(rn, 1.0))
+        nb_ = t_b.size
+        rb = rr[:nb_].reshape(rows.size, n_sub + 1, 3)
+        vb = vv[:nb_].reshape(rows.size, n_sub + 1, 3)
+        rm = rr[nb_:].reshape(rows.size, n_sub, 3)
+        good = sane[:nb_].reshape(rows.size, n_sub + 1).all(axis=1) & sane[nb_:].reshape(
+            rows.size, n_sub
+        ).all(axis=1)
+        # cubic Hermite midpoint of each sub-step from exact end states
+        pm = 0.5 * (rb[:, :-1] + rb[:, 1:]) + hs / 8.0 * (vb[:, :-1] - vb[:, 1:])
+        with np.errstate(invalid="ignore"):
+            err = np.linalg.norm(pm - rm, axis=-1).max(axis=1)
+        fr[rows] = rb
+        fv[rows] = vb
+        ok[rows] = good
+        gi = rows[good]
+        margin[sel_i[gi], sel_k[gi]] = config.error_safety * err[good] + config.margin_floor_m
+        sane_b = sane[:nb_].reshape(rows.size, n_sub + 1)
+        t_rows = t_b.reshape(rows.size, n_sub + 1)
+        for y in np.nonzero(~good)[0]:  # rare: an object failing between grid points
+            ii, kk = int(sel_i[rows[y]]), int(sel_k[rows[y]])
+            valid[ii, kk] = False
+            bad_s = ~sane_b[y]
+            t_fail = float(t_rows[y][np.argmax(bad_s)]) if bad_s.any() else float(t_rows[y][0])
+            if 0.0 <= t_fail <= config.duration_s and t_fail < failed_at.get(ii, math.inf):
+                failed_at[ii] = t_fail
+    keep = np.nonzero(ok)[0]
+    row[sel_i[keep], sel_k[keep]] = np.arange(keep.size, dtype=np.int32)
+    return row, fr[keep], fv[keep], used, failed_at
+
+
+def _failure_reason(prop: Propagator, i: int, t_s: float) -> str:
+    """The reason an object cannot be propagated at ``t_s``: SGP4's code, or an unphysical state."""
+    sat = prop.sat_of.get(i)
+    if sat is not None:
+        code = int(sat.sgp4(prop.jd0, prop.fr0 + t_s / 86400.0)[0])
+        if code != 0:
+            return sgp4_error_text(code)
+    return sgp4_error_text(7)
 
 
 def run_shard(
@@ -343,7 +431,6 @@ def run_shard(
 
     t0, t1 = shard.t_start_s, shard.t_end_s
     found: dict[tuple[int, int, int], Conjunction] = {}
-    margin: F64 | None = None
     chunk_start = t0
     cap = 1 << 16
     while chunk_start < t1 - 1e-9:
@@ -386,9 +473,19 @@ def run_shard(
         rz = np.nan_to_num(r)
         vz = np.nan_to_num(v)
         az = np.nan_to_num(acc)
-        if margin is None:
-            margin, used = _measure_margins(prop, r, v, acc, times, h, hs, config)
-            stats.propagations += used
+        # margins are measured in every chunk: interpolation error grows as elements age or decay
+        margin, used = _measure_margins(prop, r, v, acc, times, h, hs, config)
+        stats.propagations += used
+        fine_row, fine_r, fine_v, used, failed_at = _fine_grid(prop, valid, margin, times, n_sub, config)
+        stats.propagations += used
+        for ii, t_fail in failed_at.items():
+            if ii not in failures:
+                failures[ii] = Failure(
+                    objects[ii].norad_id,
+                    objects[ii].name,
+                    _failure_reason(prop, ii, t_fail),
+                    offset_to_datetime(config.start, t_fail),
+                )
         stage["propagate"] += tick() - t_a
         t_a = tick()
         while True:
@@ -400,7 +497,7 @@ def run_shard(
             out_d = np.empty(cap)
             written, needed, examined = kernels.screen_chunk(
                 rz, vz, az, h, n_sub, valid, margin, thr, primary, all_vs_all, rdot2, cell, rbin,
-                out_i, out_j, out_k, out_q, out_s, out_d, dbg,
+                out_i, out_j, out_k, out_q, out_s, out_d, dbg, fine_row, fine_r, fine_v,
             )  # fmt: skip
             if needed <= cap:
                 break

@@ -65,6 +65,8 @@ class EphemerisTrack:
     times_s: F64
     r: F64
     v: F64
+    #: Hermite coefficients per node window (first node -> (window start s, time scale s, coefficients))
+    _coef: dict[int, tuple[float, float, F64]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, eph: Ephemeris, start: datetime) -> EphemerisTrack:
@@ -83,6 +85,32 @@ class EphemerisTrack:
     @property
     def span(self) -> tuple[float, float]:
         return float(self.times_s[0]), float(self.times_s[-1])
+
+    def state1(self, t: float) -> tuple[F64, F64] | None:
+        """State at one time (None outside the ephemeris): the refinement's many scalar calls, without
+        the array set-up of :meth:`states` for Hermite ephemerides."""
+        if not (self.times_s[0] <= t <= self.times_s[-1]):
+            return None
+        n = self.times_s.size
+        npts = min(max((self.eph.degree + 1) // 2, 2), n)
+        if self.eph.interpolation.upper() != "HERMITE":
+            rr, vv = self.states(np.array([t]))
+            return rr[0], vv[0]
+        first = min(max(int(np.searchsorted(self.times_s, t)) - npts // 2, 0), n - npts)
+        got = self._coef.get(first)
+        if got is None:
+            rr, vv = self.states(np.array([t]))  # solves and keeps this window's coefficients
+            return rr[0], vv[0]
+        t0, sc, c = got
+        x = (t - t0) / sc
+        deg = c.shape[0]
+        r = c[deg - 1].copy()
+        d = (deg - 1) * c[deg - 1]
+        for k in range(deg - 2, -1, -1):
+            r = r * x + c[k]
+            if k > 0:
+                d = d * x + k * c[k]
+        return r, d / sc
 
     def states(self, t: F64) -> tuple[F64, F64]:
         """Interpolated TEME positions/velocities at ``t`` (seconds from the screening start)."""
@@ -125,24 +153,40 @@ class EphemerisTrack:
             r_out[inside] = np.einsum("qp,qpk->qk", L, self.r[nodes])
             v_out[inside] = np.einsum("qp,qpk->qk", L, self.v[nodes])
             return r_out, v_out
-        # Hermite: polynomial of degree 2p - 1 matching positions and velocities at p nodes.
+        # Hermite: polynomial of degree 2p - 1 matching positions and velocities at p nodes. The
+        # coefficients of each node window are solved once and kept: refinement asks for one time at a
+        # time, many times in the same few windows.
         p = npts
         deg = 2 * p
         powers = np.arange(deg)
-        A = np.zeros((tq.size, deg, deg))
-        A[:, :p, :] = xn[:, :, None] ** powers[None, None, :]
         dpow = np.where(powers > 0, powers, 0)
-        A[:, p:, :] = dpow[None, None, :] * np.where(
-            powers[None, None, :] > 0, xn[:, :, None] ** np.maximum(powers - 1, 0)[None, None, :], 0.0
-        )
-        rhs = np.concatenate([self.r[nodes], self.v[nodes] * scale], axis=1)  # (q, 2p, 3)
-        coef = np.linalg.solve(A, rhs)  # (q, 2p, 3)
-        xp = x[:, 0:1] ** powers[None, :]
+        missing = np.array([f for f in np.unique(first) if int(f) not in self._coef], dtype=np.int64)
+        if missing.size:
+            mn = missing[:, None] + np.arange(p)[None, :]
+            tm = self.times_s[mn]
+            sc = np.maximum(tm[:, -1] - tm[:, 0], 1e-9)
+            xm = (tm - tm[:, :1]) / sc[:, None]
+            A = np.zeros((missing.size, deg, deg))
+            A[:, :p, :] = xm[:, :, None] ** powers[None, None, :]
+            A[:, p:, :] = dpow[None, None, :] * np.where(
+                powers[None, None, :] > 0, xm[:, :, None] ** np.maximum(powers - 1, 0)[None, None, :], 0.0
+            )
+            rhs = np.concatenate([self.r[mn], self.v[mn] * sc[:, None, None]], axis=1)  # (w, 2p, 3)
+            cm = np.linalg.solve(A, rhs)
+            for w, f in enumerate(missing):
+                self._coef[int(f)] = (float(tm[w, 0]), float(sc[w]), cm[w])
+        uniq, inv = np.unique(first, return_inverse=True)
+        got = [self._coef[int(f)] for f in uniq]
+        t0w = np.array([g[0] for g in got])[inv]
+        scw = np.array([g[1] for g in got])[inv]
+        coef = np.stack([g[2] for g in got])[inv]
+        xq = (tq - t0w) / scw
+        xp = xq[:, None] ** powers[None, :]
         dxp = dpow[None, :] * np.where(
-            powers[None, :] > 0, x[:, 0:1] ** np.maximum(powers - 1, 0)[None, :], 0.0
+            powers[None, :] > 0, xq[:, None] ** np.maximum(powers - 1, 0)[None, :], 0.0
         )
         r_out[inside] = np.einsum("qd,qdk->qk", xp, coef)
-        v_out[inside] = np.einsum("qd,qdk->qk", dxp, coef) / scale
+        v_out[inside] = np.einsum("qd,qdk->qk", dxp, coef) / scw[:, None]
         return r_out, v_out
 
     def covariance_at(self, t: float) -> F64 | None:

@@ -190,13 +190,19 @@ def screen_chunk(
     out_s: F64,
     out_d: F64,
     dbg: npt.NDArray[np.int64],
+    fine_row: npt.NDArray[np.int32],
+    fine_r: F64,
+    fine_v: F64,
 ) -> tuple[int, int, int]:
     """Run the filter over every coarse interval of a chunk.
 
     ``r``, ``v``, ``a``: (n, m, 3) states at coarse times; ``valid``: (n, m - 1) whether the object's
-    polynomial is usable in each interval; ``margin``: (n,) interpolation-error margin (m); ``thr``:
+    polynomial is usable in each interval; ``margin``: (n, m - 1) interpolation-error margin (m) of each
+    object in each interval; ``thr``:
     (n,) screening radius (m) of each object as a primary; ``rdot2_max``: (n,) bound on |d^2 r/dt^2|
     for the radius-range bound; ``cell``/``rbin``: grid cell size and radius bin (m).
+    ``fine_row``: (n, m - 1) row of ``fine_r``/``fine_v`` ((rows, n_sub + 1, 3) SGP4 states at every
+    sub-step boundary) for the intervals of objects interpolated from a fine grid, -1 elsewhere.
     Returns (candidates written, candidates found, pairs examined); ``dbg`` accumulates entries,
     wide objects, touched buckets and same-bucket pair iterations.
     """
@@ -242,6 +248,12 @@ def screen_chunk(
     for k in range(m - 1):
         for i in range(n):
             if valid[i, k]:
+                fr = fine_row[i, k]
+                if fr >= 0:
+                    for c in range(3):
+                        p1[i, c] = fine_r[fr, 0, c]
+                        u1[i, c] = fine_v[fr, 0, c]
+                    continue
                 _quintic_coef(r, v, a, i, k, h, coef)
                 _coef_eval(coef, i, h, 0.0, p1, u1)
         for q in range(n_sub):
@@ -256,8 +268,15 @@ def screen_chunk(
                 ok[i] = valid[i, k]
                 if not ok[i]:
                     continue
-                _coef_eval(coef, i, h, s1, p1, u1)
-                w = margin[i] + 0.5 * tmax
+                fr = fine_row[i, k]
+                if fr >= 0:
+                    # exact states at the sub-step ends: the cubic of the narrow phase is the interpolant
+                    for c in range(3):
+                        p1[i, c] = fine_r[fr, q + 1, c]
+                        u1[i, c] = fine_v[fr, q + 1, c]
+                else:
+                    _coef_eval(coef, i, h, s1, p1, u1)
+                w = margin[i, k] + 0.5 * tmax
                 for c in range(3):
                     b1 = p0[i, c] + u0[i, c] * hs / 3.0
                     b2 = p1[i, c] - u1[i, c] * hs / 3.0
@@ -436,7 +455,7 @@ def _pair(
         t_ij = thr[ia]
     if primary[ib] and thr[ib] > t_ij:
         t_ij = thr[ib]
-    lim = t_ij + margin[ia] + margin[ib]
+    lim = t_ij + margin[ia, k] + margin[ib, k]
     dmin, smin = _cubic_min(
         p0[ib, 0] - p0[ia, 0], p0[ib, 1] - p0[ia, 1], p0[ib, 2] - p0[ia, 2],
         u0[ib, 0] - u0[ia, 0], u0[ib, 1] - u0[ia, 1], u0[ib, 2] - u0[ia, 2],

@@ -17,7 +17,6 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import brentq
 
-from openstc.astro.frames import to_rtn
 from openstc.astro.sgp4prop import offset_to_datetime, seconds_between
 from openstc.screening.model import Conjunction, ObjectState, ScreeningConfig, ScreeningObject
 from openstc.screening.volumes import Volume
@@ -281,8 +280,8 @@ def judge(
         tca=tca,
         miss_distance_m=float(np.linalg.norm(d)),
         relative_speed_m_s=speed,
-        miss_rtn_m=tuple(float(c) for c in to_rtn(rp, vp, d)),  # type: ignore[arg-type]
-        relative_velocity_rtn_m_s=tuple(float(c) for c in to_rtn(rp, vp, dvel)),  # type: ignore[arg-type]
+        miss_rtn_m=tuple(float(c) for c in _rtn3(rp, vp, d)),  # type: ignore[arg-type]
+        relative_velocity_rtn_m_s=tuple(float(c) for c in _rtn3(rp, vp, dvel)),  # type: ignore[arg-type]
         approach_angle_deg=angle,
         entry=offset_to_datetime(config.start, entry_s) if entry_s is not None else None,
         exit=offset_to_datetime(config.start, exit_s) if exit_s is not None else None,
