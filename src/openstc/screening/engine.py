@@ -23,14 +23,11 @@ from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
-from sgp4.api import Satrec, SatrecArray
 
 from openstc.astro.sgp4prop import (
     MU_M3_S2,
     RE_M,
     accel_j2,
-    datetime_to_jd,
-    elset_to_satrec,
     offset_to_datetime,
     perigee_apogee_m,
     seconds_between,
@@ -38,7 +35,6 @@ from openstc.astro.sgp4prop import (
 )
 from openstc.errors import InvalidArgumentError
 from openstc.screening import kernels
-from openstc.screening.ephemeris import EphemerisTrack
 from openstc.screening.model import (
     Conjunction,
     Failure,
@@ -48,106 +44,11 @@ from openstc.screening.model import (
     ShardResult,
     ShardStats,
 )
+from openstc.screening.propagator import Propagator
 from openstc.screening.volumes import Volume, tracss_hac_volume, tracss_ocm_volume
 
 F64 = npt.NDArray[np.float64]
 Clock = Callable[[], float]
-
-
-class Propagator:
-    """States of every object of a run (TEME, seconds from the run start); failures are NaN."""
-
-    def __init__(self, objects: Sequence[ScreeningObject], start: datetime) -> None:
-        self.n = len(objects)
-        self.start = start
-        self.jd0, self.fr0 = datetime_to_jd(start)
-        self.load_failures: dict[int, str] = {}
-        self.sgp_idx: list[int] = []
-        self.sats: list[Satrec] = []
-        self.tracks: dict[int, EphemerisTrack] = {}
-        for i, o in enumerate(objects):
-            if o.ephemeris is not None:
-                try:
-                    self.tracks[i] = EphemerisTrack.build(o.ephemeris, start)
-                except (ValueError, ArithmeticError) as exc:
-                    self.load_failures[i] = f"ephemeris cannot be used: {exc}"
-            elif o.elset is not None:
-                try:
-                    sat = elset_to_satrec(o.elset)
-                except (ValueError, ArithmeticError) as exc:
-                    self.load_failures[i] = f"element set cannot be initialised: {exc}"
-                    continue
-                if sat.error != 0:
-                    self.load_failures[i] = sgp4_error_text(int(sat.error)) + " (at initialisation)"
-                    continue
-                self.sgp_idx.append(i)
-                self.sats.append(sat)
-            else:
-                self.load_failures[i] = "no element set and no ephemeris"
-        self.arr = SatrecArray(self.sats) if self.sats else None
-        self.sgp_pos = np.asarray(self.sgp_idx, dtype=np.int64)
-        self.sat_of: dict[int, Satrec] = dict(zip(self.sgp_idx, self.sats, strict=True))
-        self.calls = 0
-
-    def grid(self, times_s: F64) -> tuple[F64, F64, npt.NDArray[np.int16]]:
-        """r, v (n, m, 3) and error codes (n, m): 0 ok, sgp4 code, 100 outside ephemeris, 101 not loaded."""
-        m = times_s.size
-        r = np.full((self.n, m, 3), np.nan)
-        v = np.full((self.n, m, 3), np.nan)
-        err = np.full((self.n, m), 101, dtype=np.int16)
-        if self.arr is not None:
-            fr = self.fr0 + times_s / 86400.0
-            jd = np.full(m, self.jd0)
-            e, rr, vv = self.arr.sgp4(jd, fr)
-            rr *= 1e3
-            vv *= 1e3
-            bad = e != 0
-            rr[bad] = np.nan
-            vv[bad] = np.nan
-            r[self.sgp_pos] = rr
-            v[self.sgp_pos] = vv
-            err[self.sgp_pos] = e
-            self.calls += len(self.sats) * m
-        for i, tr in self.tracks.items():
-            rr, vv = tr.states(times_s)
-            r[i] = rr
-            v[i] = vv
-            err[i] = np.where(np.isfinite(rr[:, 0]), 0, 100)
-        return r, v, err
-
-    def many(self, i: int, t_s: F64) -> tuple[F64, F64]:
-        """States of object ``i`` at many times (NaN where it cannot be propagated)."""
-        t_s = np.asarray(t_s, dtype=np.float64)
-        self.calls += t_s.size
-        sat = self.sat_of.get(i)
-        if sat is not None:
-            e, r, v = sat.sgp4_array(np.full(t_s.size, self.jd0), self.fr0 + t_s / 86400.0)
-            r = r * 1e3
-            v = v * 1e3
-            r[e != 0] = np.nan
-            v[e != 0] = np.nan
-            return r, v
-        tr = self.tracks.get(i)
-        if tr is None:
-            return np.full((t_s.size, 3), np.nan), np.full((t_s.size, 3), np.nan)
-        return tr.states(t_s)
-
-    def one(self, i: int, t_s: float) -> tuple[F64, F64] | None:
-        """State of object ``i`` at ``t_s``; None when it cannot be propagated there."""
-        self.calls += 1
-        sat = self.sat_of.get(i)
-        if sat is not None:
-            e, r, v = sat.sgp4(self.jd0, self.fr0 + t_s / 86400.0)
-            if e != 0:
-                return None
-            return np.array(r) * 1e3, np.array(v) * 1e3
-        tr = self.tracks.get(i)
-        if tr is None:
-            return None
-        st = tr.state1(t_s)
-        if st is None or not np.isfinite(st[0][0]):
-            return None
-        return st
 
 
 def volume_for(obj: ScreeningObject, volume: Volume | str) -> Volume:

@@ -22,7 +22,7 @@ from openstc.screening.model import Conjunction, ObjectState, ScreeningConfig, S
 from openstc.screening.volumes import Volume
 
 if TYPE_CHECKING:
-    from openstc.screening.engine import Propagator
+    from openstc.screening.propagator import Propagator
 
 F64 = npt.NDArray[np.float64]
 DAY_S = 86400.0
