@@ -1,9 +1,11 @@
 """``openstc screen``: close-approach screening of catalogs and operator ephemerides.
 
-Inputs are catalog files (CelesTrak CSV/JSON/XML, Space-Track JSON, TLE) and OEM ephemerides, in
-any mix; an ephemeris replaces the catalog element set of the same NORAD ID. Modes: all vs all
-(default) or ``--primaries`` (comma-separated NORAD IDs, ``payloads``, or a file: a catalog or
-ephemeris whose objects are the primaries, or a text file of IDs) vs all.
+Inputs are catalog files (CelesTrak CSV/JSON/XML, Space-Track JSON, TLE) and OEM or OCM ephemerides
+(KVN/XML/JSON, or an NDM holding them; told apart by content), in any mix; an ephemeris replaces the
+catalog element set of the same NORAD ID. Modes: ``--primaries`` (comma-separated NORAD IDs,
+``payloads``, or a file: a catalog or ephemeris whose objects are the primaries, or a text file of
+IDs) vs all; without ``--primaries``, every ephemeris vs all (on-demand screening) when there is
+one, else all vs all.
 
 Volumes (``--volume``): ``tracss`` (TraCSS HAC boxes and spans by regime, handbook Table 3.4.1;
 ephemerides use the OCM table 3.4.2), ``tracss-ocm``, ``sphere:5km`` (CelesTrak SOCRATES uses
@@ -59,8 +61,12 @@ def register(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("inputs", nargs="+", metavar="CATALOG_OR_EPHEMERIS", help="catalog or OEM files")
-    p.add_argument("--primaries", metavar="IDS|payloads|FILE", help="primaries (default: all vs all)")
+    p.add_argument("inputs", nargs="+", metavar="CATALOG_OR_EPHEMERIS", help="catalog, OEM or OCM files")
+    p.add_argument(
+        "--primaries",
+        metavar="IDS|payloads|FILE",
+        help="primaries (default: the ephemerides, else all vs all)",
+    )
     p.add_argument("--start", metavar="ISO", help="window start, UTC (default: now, to the minute)")
     p.add_argument("--days", type=float, default=7.0, help="window length in days (default 7)")
     p.add_argument(
@@ -81,23 +87,72 @@ def register(subparsers: Any) -> None:
 
 
 # ----------------------------------------------------------------------------------------- inputs
+def _ephemeris_message_kind(data: bytes) -> str | None:
+    """ "OEM", "OCM" or "NDM" (one holding an OEM or OCM) when the content is such a message, else None
+    (a catalog). Detection is by content; a JSON file is only parsed for it when its head names a
+    CCSDS message, so that a large JSON catalog is not decoded twice."""
+    from openstc.formats import registry
+
+    head = data[:4096].decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if head[:1] in "{[" and "CCSDS_O" not in head.upper():
+        return None
+    try:
+        kind, _enc = registry.detect(data)
+    except FormatError:
+        return None
+    kind = kind.upper()
+    if kind == "NDM":
+        # a combined NDM of OMMs is a catalog (CelesTrak's XML); only OEM/OCM members make ephemerides
+        low = data.lower()
+        return (
+            "NDM"
+            if (b"<oem" in low or b"<ocm" in low or b"ccsds_oem_vers" in low or b"ccsds_ocm_vers" in low)
+            else None
+        )
+    return kind if kind in ("OEM", "OCM") else None
+
+
+def _read_ephemerides(path: Path, data: bytes) -> tuple[list[ScreeningObject], list[str]]:
+    """The objects of an OEM (one per segment), an OCM, or the OEM/OCM members of an NDM."""
+    from openstc.formats import registry
+    from openstc.formats.ndm import Ndm
+    from openstc.formats.ocm import Ocm
+    from openstc.formats.oem import Oem
+    from openstc.screening.ephemeris import from_ocm, from_oem_segment
+
+    try:
+        messages = registry.read_many(data, source=str(path))
+    except FormatError as exc:
+        raise (exc if exc.source else exc.with_source(str(path))) from None
+    flat: list[Any] = []
+    for m in messages:
+        flat.extend(m.messages if isinstance(m, Ndm) else [m])
+    objs: list[ScreeningObject] = []
+    notes: list[str] = []
+    for m in flat:
+        try:
+            if isinstance(m, Oem):
+                objs.extend(ScreeningObject.from_ephemeris(from_oem_segment(seg)) for seg in m.segments)
+            elif isinstance(m, Ocm):
+                kind = str(m.metadata.get("OBJECT_TYPE") or "PAYLOAD").upper()
+                objs.append(ScreeningObject.from_ephemeris(from_ocm(m, object_type=kind)))
+            else:
+                notes.append(f"{path}: {type(m).__name__} message ignored (not an ephemeris)")
+        except InvalidArgumentError as exc:
+            raise InvalidArgumentError(f"{path}: {exc}") from None
+    if not objs:
+        raise InvalidArgumentError(f"{path}: no OEM or OCM ephemeris in the file")
+    return objs, notes
+
+
 def _read_file(path: Path) -> tuple[list[ScreeningObject], list[str]]:
-    """Objects of one input file (catalog or OEM); also returns notes for the report."""
+    """Objects of one input file (catalog, OEM or OCM); also returns notes for the report."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InvalidArgumentError(f"cannot read {path}: {exc.strerror}") from None
-    head = data[:4096].decode("utf-8", errors="replace")
-    if "CCSDS_OEM_VERS" in head or "<oem" in head.lower():
-        from openstc.formats.oem import Oem
-        from openstc.screening.ephemeris import from_oem_segment
-
-        try:
-            oem = Oem.parse(data)
-        except FormatError as exc:
-            raise exc.with_source(str(path)) from None
-        objs = [ScreeningObject.from_ephemeris(from_oem_segment(seg)) for seg in oem.segments]
-        return objs, []
+    if _ephemeris_message_kind(data) is not None:
+        return _read_ephemerides(path, data)
     from openstc.formats.catalog import read_catalog
 
     try:
@@ -286,6 +341,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.days > 0:
         raise InvalidArgumentError("--days must be > 0")
     primaries = parse_primaries(args.primaries, objects)
+    if primaries is None and any(o.ephemeris is not None for o in objects):
+        # an uploaded ephemeris is screened against the catalog (TraCSS's on-demand run), not all vs all
+        primaries = frozenset(o.norad_id for o in objects if o.ephemeris is not None)
     config = ScreeningConfig(
         start=parse_start(args.start),
         duration_s=args.days * DAY_S,

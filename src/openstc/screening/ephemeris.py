@@ -3,7 +3,8 @@
 An :class:`Ephemeris` is what an OEM or OCM trajectory block reduces to: epochs, positions,
 velocities, the frame, the interpolation method and degree the message states
 (``INTERPOLATION``/``INTERPOLATION_DEGREE``), and optional 6x6 covariances with their frame. It is
-deliberately a plain array record so that adapters from the OEM/OCM models are one-liners.
+deliberately a plain array record; :func:`from_oem_segment` and :func:`from_ocm` build it from the
+message models.
 
 Interpolation: ``LAGRANGE`` (degree d uses the d + 1 nearest states, positions and velocities
 interpolated separately), ``HERMITE`` (degree d uses (d + 1) // 2 nearest states with their
@@ -13,7 +14,7 @@ NaN: the object simply is not there, which screening reports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,8 @@ import numpy.typing as npt
 from openstc.astro import frames
 from openstc.astro.sgp4prop import seconds_between
 from openstc.errors import InvalidArgumentError
+from openstc.formats.ocm import Ocm
+from openstc.formats.oem_lines import epoch_of
 
 F64 = npt.NDArray[np.float64]
 
@@ -250,3 +253,156 @@ def _norad_from(text: str | None) -> int | None:
         return None
     t = text.strip()
     return int(t) if t.isdigit() else None
+
+
+# COV_REF_FRAME values whose axes are radial / along-track-ish / orbit normal (the RTN of CDMs)
+_RTN_LIKE = frozenset({"RTN", "RSW", "RIC", "LVLH", "QSW", "RTN_INERTIAL", "RSW_INERTIAL", "QSW_INERTIAL"})
+_TNW_LIKE = frozenset({"TNW", "TNW_INERTIAL"})
+
+
+def from_ocm(ocm: Ocm, norad_id: int | None = None, object_type: str = "PAYLOAD") -> Ephemeris:
+    """An :class:`Ephemeris` from an ``openstc.formats.ocm.Ocm``.
+
+    States: every CARTPV/CARTPVA trajectory block (other element sets are ignored), which must share
+    one TRAJ_REF_FRAME; where blocks overlap, a repeated epoch is kept once (the earlier block's).
+    Times: EPOCH_TZERO plus the relative times, converted to UTC (UTC/TAI/TT/GPS, UT1 with
+    UT1MUTC_AT_TZERO). Interpolation: the first Cartesian block's INTERPOLATION/INTERPOLATION_DEGREE
+    (HERMITE 5 when absent, as for OEM). Covariance: the CARTPV (and the position/velocity part of
+    CARTPVA) blocks, at the state epochs, linear in time between the given ones and held at the ends; in
+    RTN when any block is RTN-like or TNW (TNW and inertial blocks are rotated to RTN with the states),
+    else in the states' frame. NORAD ID: OBJECT_DESIGNATOR, INTERNATIONAL_DESIGNATOR or OBJECT_NAME when
+    one is all digits, else ``norad_id`` (0 when None). Raises InvalidArgumentError for an OCM without
+    Cartesian position/velocity states, with several state frames, or with a time system that has no
+    relation to UTC.
+    """
+    blocks = sorted(
+        (t for t in ocm.trajectories if t.traj_type in ("CARTPV", "CARTPVA")),
+        key=lambda t: float(t.times_s[0]) if t.times_s.size else 0.0,
+    )
+    if not blocks:
+        kinds = ", ".join(sorted({t.traj_type for t in ocm.trajectories})) or "none"
+        raise InvalidArgumentError(
+            f"an OCM for screening needs Cartesian position/velocity trajectory blocks (TRAJ_TYPE = CARTPV "
+            f"or CARTPVA); this one has: {kinds}"
+        )
+    # TRAJ_REF_FRAME defaults to ICRF in 502.0-B-3 when a block omits it
+    frames_used = sorted({(t.frame or "ICRF").upper() for t in blocks})
+    if len(frames_used) > 1:
+        raise InvalidArgumentError(
+            "the Cartesian trajectory blocks of an OCM for screening must share one TRAJ_REF_FRAME; got "
+            + ", ".join(frames_used)
+        )
+    frame = frames_used[0]
+    rel = np.concatenate([t.times_s for t in blocks]).astype(np.float64)
+    states = np.vstack([t.elements[:, :6] for t in blocks]).astype(np.float64)
+    order = np.argsort(rel, kind="stable")  # stable: of two equal epochs the earlier block's comes first
+    rel, states = rel[order], states[order]
+    keep = np.concatenate([[True], np.diff(rel) > 1e-6])  # overlapping blocks repeat their boundary epochs
+    rel, states = rel[keep], states[keep]
+    t0, times = _ocm_utc_times(ocm, rel)
+    meta = ocm.metadata
+    name = meta.get("OBJECT_NAME")
+    found = (
+        _norad_from(_text(meta.get("OBJECT_DESIGNATOR")))
+        or _norad_from(_text(meta.get("INTERNATIONAL_DESIGNATOR")))
+        or _norad_from(_text(name))
+    )
+    nid = found if found is not None else (norad_id or 0)
+    first = blocks[0]
+    method = (first.interpolation or "HERMITE").upper()
+    degree = first.interpolation_degree or (5 if method != "LINEAR" else 1)
+    eph = Ephemeris(
+        norad_id=int(nid),
+        t0=t0,
+        times_s=times,
+        r_m=states[:, 0:3].copy(),
+        v_m_s=states[:, 3:6].copy(),
+        frame=frame,
+        interpolation=method,
+        degree=int(degree),
+        name=_text(name),
+        object_type=object_type,
+    )
+    cov, cov_frame = _ocm_covariance(ocm, eph, rel)
+    if cov is None:
+        return eph
+    return replace(eph, covariance=cov, covariance_frame=cov_frame)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _ocm_utc_times(ocm: Ocm, rel: F64) -> tuple[datetime, F64]:
+    """UTC of the first epoch and the seconds of every epoch from it (UTC datetime differences, as
+    :func:`from_oem_segment` counts them)."""
+    scale = ocm.time_system
+    ut1 = ocm.metadata.get("UT1MUTC_AT_TZERO")
+    readings = ocm.epochs(rel)
+
+    def utc(k: int) -> datetime:
+        try:
+            return epoch_of(readings[k], scale).utc(None if ut1 is None else float(ut1))
+        except InvalidArgumentError as exc:
+            raise InvalidArgumentError(
+                "OCM times must convert to UTC (TIME_SYSTEM UTC, TAI, TT, GPS, or UT1 with "
+                f"UT1MUTC_AT_TZERO): {exc}"
+            ) from None
+
+    t0 = utc(0)
+    span = seconds_between(t0, utc(rel.size - 1))
+    # t0 holds microseconds; the nanoseconds below them stay in the relative times
+    below_us = float(
+        (readings[0] - readings[0].astype("datetime64[us]")).astype("timedelta64[ns]").astype(np.int64)
+    )
+    times = rel - rel[0] + below_us * 1e-9
+    if abs(span - float(times[-1] - times[0])) > 1e-5:  # a leap second inside the span: each epoch
+        times = np.array([seconds_between(t0, utc(k)) for k in range(rel.size)], dtype=np.float64)
+    return t0, times
+
+
+def _ocm_covariance(ocm: Ocm, eph: Ephemeris, rel: F64) -> tuple[F64 | None, str]:
+    """The 6x6 covariances of an OCM at the ephemeris epochs and their frame ("RTN" or the states')."""
+    blocks = [c for c in ocm.covariances if c.cov_type in ("CARTPV", "CARTPVA") and c.times_s.size]
+    if not blocks:
+        return None, "RTN"
+    kinds = [str(c.block.get("COV_REF_FRAME") or eph.frame).upper() for c in blocks]
+    to_rtn = any(k in _RTN_LIKE or k in _TNW_LIKE for k in kinds)
+    ctimes_all: list[F64] = []
+    mats_all: list[F64] = []
+    # states in the ephemeris' own frame (not TEME) at the covariance epochs, for the rotations to RTN
+    native = EphemerisTrack(eph, np.asarray(eph.times_s), np.asarray(eph.r_m), np.asarray(eph.v_m_s))
+    for c, kind in zip(blocks, kinds, strict=True):
+        ct = np.asarray(c.times_s, dtype=np.float64) - rel[0]
+        m = np.asarray(c.matrices, dtype=np.float64)[:, :6, :6].copy()
+        if to_rtn and kind not in _RTN_LIKE:
+            r, v = native.states(np.clip(ct, eph.times_s[0], eph.times_s[-1]))
+            for k in range(ct.size):
+                if kind in _TNW_LIKE:
+                    rot = np.zeros((6, 6))
+                    rot[:3, :3] = rot[3:, 3:] = frames.rtn_basis(r[k], v[k]) @ _tnw_basis(r[k], v[k]).T
+                    m[k] = rot @ m[k] @ rot.T
+                else:
+                    m[k] = frames.covariance_to_rtn(r[k], v[k], m[k])
+        ctimes_all.append(ct)
+        mats_all.append(m)
+    ctimes = np.concatenate(ctimes_all)
+    mats = np.concatenate(mats_all)
+    order = np.argsort(ctimes, kind="stable")
+    ctimes, mats = ctimes[order], mats[order]
+    keep = np.concatenate([[True], np.diff(ctimes) > 1e-6])
+    ctimes, mats = ctimes[keep], mats[keep]
+    n = eph.times_s.size
+    cov = np.empty((n, 6, 6))
+    for a in range(6):
+        for b in range(6):
+            cov[:, a, b] = np.interp(eph.times_s, ctimes, mats[:, a, b])
+    return cov, ("RTN" if to_rtn else eph.frame)
+
+
+def _tnw_basis(r: F64, v: F64) -> F64:
+    """Rows: T along the velocity, N in the orbit plane towards the centre side, W along the momentum."""
+    t = v / np.linalg.norm(v)
+    h = np.cross(r, v)
+    w = h / np.linalg.norm(h)
+    return np.array([t, np.cross(w, t), w])
