@@ -154,11 +154,11 @@ def test_ocm_written_from_an_oem_interpolates_identically(iss_oem, time_system, 
 
 
 def test_norad_id_from_the_metadata(iss_oem) -> None:  # type: ignore[no-untyped-def]
-    assert (
-        from_ocm(Ocm.parse(ocm_text(iss_oem, meta="OBJECT_DESIGNATOR = 25544")), norad_id=7).norad_id == 25544
-    )
+    designated = Ocm.parse(ocm_text(iss_oem, meta="OBJECT_DESIGNATOR = 25544"))
+    assert from_ocm(designated).norad_id == 25544
+    assert from_ocm(designated, norad_id=7).norad_id == 7  # the caller's id wins
     named = Ocm.parse(ocm_text(iss_oem, meta="INTERNATIONAL_DESIGNATOR = 1998-067A"))
-    assert from_ocm(named, norad_id=7).norad_id == 7  # not digits: the argument
+    assert from_ocm(named).norad_id == 0  # not digits, no argument
 
 
 def test_time_system_without_utc_relation_is_refused(iss_oem) -> None:  # type: ignore[no-untyped-def]

@@ -270,8 +270,9 @@ def from_ocm(ocm: Ocm, norad_id: int | None = None, object_type: str = "PAYLOAD"
     (HERMITE 5 when absent, as for OEM). Covariance: the CARTPV (and the position/velocity part of
     CARTPVA) blocks, at the state epochs, linear in time between the given ones and held at the ends; in
     RTN when any block is RTN-like or TNW (TNW and inertial blocks are rotated to RTN with the states),
-    else in the states' frame. NORAD ID: OBJECT_DESIGNATOR, INTERNATIONAL_DESIGNATOR or OBJECT_NAME when
-    one is all digits, else ``norad_id`` (0 when None). Raises InvalidArgumentError for an OCM without
+    else in the states' frame. NORAD ID: ``norad_id`` when given (the caller knows
+    the object, e.g. the store's record of an upload), else OBJECT_DESIGNATOR, INTERNATIONAL_DESIGNATOR or
+    OBJECT_NAME when one is all digits, else 0. Raises InvalidArgumentError for an OCM without
     Cartesian position/velocity states, with several state frames, or with a time system that has no
     relation to UTC.
     """
@@ -307,7 +308,7 @@ def from_ocm(ocm: Ocm, norad_id: int | None = None, object_type: str = "PAYLOAD"
         or _norad_from(_text(meta.get("INTERNATIONAL_DESIGNATOR")))
         or _norad_from(_text(name))
     )
-    nid = found if found is not None else (norad_id or 0)
+    nid = norad_id if norad_id is not None else (found or 0)
     first = blocks[0]
     method = (first.interpolation or "HERMITE").upper()
     degree = first.interpolation_degree or (5 if method != "LINEAR" else 1)
