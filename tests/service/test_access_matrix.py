@@ -7,25 +7,37 @@ a third-party partner; US-Gov a national-government account for the US.
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+import pytest
+from sqlalchemy import select
+
+from openstc.auth import accounts
 from openstc.auth.accounts import load_principal, readable_norads
 from openstc.auth.policy import (
     Access,
     CdmResource,
+    ClientCredentials,
+    GroupMembership,
+    GroupResource,
     NationalityChangeRequest,
     OcmResource,
     OrgAdministration,
+    PartnerGrant,
     ProvenanceResource,
     PublicCatalog,
     Satellite,
     SatelliteClaim,
     SatelliteResource,
+    UserAccount,
     decide,
     satellite_access,
     system_roles,
 )
-from openstc.store.models import CatalogObject, User
+from openstc.store.db import transaction
+from openstc.store.models import CatalogObject, Group, Organization, User
 
 from .conftest import SATS
 
@@ -140,3 +152,296 @@ def test_ocm_cdm_public_and_admin_resources(principals, world, user):
 
 def test_world_covers_every_role():
     assert set(SAT_TABLE) == set(USERS) and len(SATS) == len(NORADS)
+
+
+# --- account management over HTTP (/accounts/v1): every role x action -------------------------------
+
+ORG_ADMINS = {"acme_admin", "beta_admin", "ssa_admin", "gov_admin"}
+
+
+@dataclass
+class Ctx:
+    client: Any
+    world: Any
+    sessions: Any
+    ids: dict[str, int]
+    counter: list[int]
+
+    def fresh(self) -> int:
+        self.counter[0] += 1
+        return self.counter[0]
+
+
+def _fresh_user(ctx: Ctx, org: str = "ACME", group: str | None = None, role: str | None = None) -> int:
+    with transaction(ctx.sessions) as s:
+        o = s.get(Organization, ctx.world.orgs[org])
+        g = s.get(Group, ctx.ids[group]) if group else None
+        return accounts.create_user(s, o, f"target{ctx.fresh()}", group=g, group_role=role).id
+
+
+def _fresh_sat(ctx: Ctx, owner: str | None) -> int:
+    n = 5000 + ctx.fresh()
+    with transaction(ctx.sessions) as s:
+        s.add(
+            CatalogObject(
+                norad_id=n,
+                satellite_name=f"SAT-{n}",
+                object_type="PAYLOAD",
+                country_of_headquarters="US",
+                owner_org_id=ctx.world.orgs[owner] if owner else None,
+            )
+        )
+    return n
+
+
+def _fresh_partner(ctx: Ctx) -> int:
+    with transaction(ctx.sessions) as s:
+        acme = s.get(Organization, ctx.world.orgs["ACME"])
+        partner = accounts.create_organization(s, f"Partner{ctx.fresh()}", "THIRD_PARTY", "UK")
+        accounts.grant_third_party(s, acme, partner, 1003, "READ")
+        return partner.id
+
+
+def _fresh_credentials(ctx: Ctx, user: str) -> str:
+    with transaction(ctx.sessions) as s:
+        return accounts.issue_credentials(s, s.get(User, ctx.world.users[user][0])).client_id
+
+
+def _call(ctx: Ctx, caller: str, method: str, url: str, body: Any = None) -> Any:
+    return ctx.client.request(method, "/accounts/v1" + url, json=body, headers=ctx.world.headers(caller))
+
+
+# (name, request, callers allowed (2xx), other expected statuses {caller: status}; everyone else 403)
+ACCOUNT_ACTIONS: list[tuple[str, Callable[[Ctx, str], Any], set[str], dict[str, int]]] = [
+    ("me", lambda c, u: _call(c, u, "GET", "/me"), set(USERS), {}),
+    ("my satellites", lambda c, u: _call(c, u, "GET", "/satellites"), set(USERS), {}),
+    ("my organization", lambda c, u: _call(c, u, "GET", "/organization"), ORG_ADMINS, {}),
+    ("list users", lambda c, u: _call(c, u, "GET", "/users"), ORG_ADMINS | {"acme_gadmin"}, {}),
+    (
+        "read a group member",
+        lambda c, u: _call(c, u, "GET", f"/users/{c.ids['acme_gmember']}"),
+        {"acme_admin", "acme_gadmin", "acme_gmember"},
+        {},
+    ),
+    (
+        "add a user to one's organization",
+        lambda c, u: _call(c, u, "POST", "/users", {"username": f"new{c.fresh()}", "orgRole": "USER"}),
+        ORG_ADMINS,
+        {},
+    ),
+    (
+        "edit an ACME user",
+        lambda c, u: _call(c, u, "PATCH", f"/users/{_fresh_user(c)}", {"orgRole": "USER"}),
+        {"acme_admin"},
+        {},
+    ),
+    (
+        "remove an ACME user",
+        lambda c, u: _call(c, u, "DELETE", f"/users/{_fresh_user(c)}"),
+        {"acme_admin"},
+        {},
+    ),
+    (
+        "list groups",
+        lambda c, u: _call(c, u, "GET", "/groups"),
+        ORG_ADMINS | {"acme_gadmin", "acme_gmember"},
+        {},
+    ),
+    (
+        "read group g1",
+        lambda c, u: _call(c, u, "GET", f"/groups/{c.ids['g1']}"),
+        {"acme_admin", "acme_gadmin", "acme_gmember"},
+        {},
+    ),
+    (
+        "create a group",
+        lambda c, u: _call(c, u, "POST", "/groups", {"name": f"grp{c.fresh()}"}),
+        ORG_ADMINS,
+        {},
+    ),
+    (
+        "assign satellites to g1",
+        lambda c, u: _call(c, u, "PATCH", f"/groups/{c.ids['g1']}", {"satellites": [1001, 1002]}),
+        {"acme_admin"},
+        {},
+    ),
+    (
+        "delete a group",
+        lambda c, u: _call(c, u, "DELETE", f"/groups/{c.ids['g_spare']}"),
+        {"acme_admin"},
+        {},
+    ),
+    (
+        "add a base user to g1 as member",
+        lambda c, u: _call(
+            c, u, "PUT", f"/groups/{c.ids['g1']}/members/{_fresh_user(c)}", {"role": "MEMBER"}
+        ),
+        {"acme_admin", "acme_gadmin"},
+        {},
+    ),
+    (
+        "make a user admin of g1",
+        lambda c, u: _call(c, u, "PUT", f"/groups/{c.ids['g1']}/members/{_fresh_user(c)}", {"role": "ADMIN"}),
+        {"acme_admin"},
+        {},
+    ),
+    (
+        "take a member out of g1",
+        lambda c, u: _call(c, u, "DELETE", f"/groups/{c.ids['g1']}/members/{_fresh_user(c, group='g1')}"),
+        {"acme_admin", "acme_gadmin"},
+        {},
+    ),
+    ("issue own credentials", lambda c, u: _call(c, u, "POST", "/credentials"), set(USERS), {}),
+    ("list own credentials", lambda c, u: _call(c, u, "GET", "/credentials"), set(USERS), {}),
+    (
+        "list acme_user's credentials",
+        lambda c, u: _call(c, u, "GET", f"/credentials?userId={c.ids['acme_user']}"),
+        {"acme_admin", "acme_user"},
+        {},
+    ),
+    (
+        "revoke acme_user's credentials",
+        lambda c, u: _call(c, u, "DELETE", f"/credentials/{_fresh_credentials(c, 'acme_user')}"),
+        {"acme_admin", "acme_user"},
+        {},
+    ),
+    ("list partners", lambda c, u: _call(c, u, "GET", "/partners"), ORG_ADMINS, {}),
+    (
+        "add a partner",
+        lambda c, u: _call(
+            c, u, "POST", "/partners", {"name": f"P{c.fresh()}", "adminUsername": f"pa{c.fresh()}"}
+        ),
+        {"acme_admin", "beta_admin", "gov_admin"},
+        {},
+    ),
+    (
+        "grant read on 1003 to the partner",
+        lambda c, u: _call(
+            c, u, "PUT", f"/partners/{c.world.orgs['SSA']}/satellites/1003", {"access": "READ"}
+        ),
+        {"acme_admin", "gov_admin"},  # a US government admin shares US satellites read-only
+        {},
+    ),
+    (
+        "grant read/write on 1003 to the partner",
+        lambda c, u: _call(
+            c, u, "PUT", f"/partners/{c.world.orgs['SSA']}/satellites/1003", {"access": "WRITE"}
+        ),
+        {"acme_admin"},
+        {},
+    ),
+    (
+        "remove a partner of ACME",
+        lambda c, u: _call(c, u, "DELETE", f"/partners/{_fresh_partner(c)}"),
+        {"acme_admin"},
+        {"beta_admin": 404, "gov_admin": 404},  # allowed to remove their own partners: they have none
+    ),
+    (
+        "claim an unclaimed satellite",
+        lambda c, u: _call(c, u, "POST", f"/satellites/{_fresh_sat(c, None)}/claim"),
+        {"acme_admin", "beta_admin"},
+        {},
+    ),
+    (
+        "release an ACME satellite",
+        lambda c, u: _call(c, u, "DELETE", f"/satellites/{_fresh_sat(c, 'ACME')}/claim"),
+        {"acme_admin"},
+        {},
+    ),
+]
+
+
+@pytest.fixture
+def ctx(client, world, sessions):
+    ids = {name: world.users[name][0] for name in USERS}
+    with transaction(sessions) as s:
+        ids["g1"] = s.scalars(select(Group.id).where(Group.name == "g1")).one()
+        acme = s.get(Organization, world.orgs["ACME"])
+        ids["g_spare"] = accounts.create_group(s, acme, "spare", [1003]).id
+    return Ctx(client, world, sessions, ids, [0])
+
+
+@pytest.mark.parametrize("action", ACCOUNT_ACTIONS, ids=[a[0] for a in ACCOUNT_ACTIONS])
+def test_account_management_matrix(ctx, action):
+    name, call, allowed, other = action
+    # Denied callers first: a destructive action by an allowed caller must not hide a wrong answer.
+    for caller in sorted(USERS, key=lambda u: (u in allowed, u)):
+        r = call(ctx, caller)
+        if caller in allowed:
+            assert 200 <= r.status_code < 300, (name, caller, r.status_code, r.text)
+        else:
+            want = other.get(caller, 403)
+            assert r.status_code == want, (name, caller, r.status_code, r.text)
+            if want == 403:
+                assert r.json()["error"].startswith("Forbidden"), r.text
+
+
+def test_every_account_route_is_in_the_matrix(app):
+    routes = {
+        (method.upper(), path)
+        for path, ops in app.openapi()["paths"].items()
+        if path.startswith("/accounts/")
+        for method in ops
+    }
+    covered = {
+        ("GET", "/accounts/v1/me"),
+        ("GET", "/accounts/v1/satellites"),
+        ("GET", "/accounts/v1/organization"),
+        ("GET", "/accounts/v1/users"),
+        ("POST", "/accounts/v1/users"),
+        ("GET", "/accounts/v1/users/{userId}"),
+        ("PATCH", "/accounts/v1/users/{userId}"),
+        ("DELETE", "/accounts/v1/users/{userId}"),
+        ("GET", "/accounts/v1/groups"),
+        ("POST", "/accounts/v1/groups"),
+        ("GET", "/accounts/v1/groups/{groupId}"),
+        ("PATCH", "/accounts/v1/groups/{groupId}"),
+        ("DELETE", "/accounts/v1/groups/{groupId}"),
+        ("PUT", "/accounts/v1/groups/{groupId}/members/{userId}"),
+        ("DELETE", "/accounts/v1/groups/{groupId}/members/{userId}"),
+        ("GET", "/accounts/v1/credentials"),
+        ("POST", "/accounts/v1/credentials"),
+        ("DELETE", "/accounts/v1/credentials/{clientId}"),
+        ("GET", "/accounts/v1/partners"),
+        ("POST", "/accounts/v1/partners"),
+        ("PUT", "/accounts/v1/partners/{partnerId}/satellites/{noradId}"),
+        ("DELETE", "/accounts/v1/partners/{partnerId}/satellites/{noradId}"),
+        ("DELETE", "/accounts/v1/partners/{partnerId}"),
+        ("POST", "/accounts/v1/satellites/{noradId}/claim"),
+        ("DELETE", "/accounts/v1/satellites/{noradId}/claim"),
+    }
+    assert routes == covered
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_account_policy_matrix(principals, world, user):
+    """The pure policy for the account resources, per role (the HTTP matrix above goes through it)."""
+    ps, sats, _ = principals
+    p = ps[user]
+    acme, ssa = world.orgs["ACME"], world.orgs["SSA"]
+    g1 = p.group_id if user in ("acme_gadmin", "acme_gmember") else -1
+    is_acme_admin = user == "acme_admin"
+    assert bool(decide(p, UserAccount(acme), "write")) == is_acme_admin
+    assert bool(decide(p, GroupResource(acme, g1), "write")) == is_acme_admin
+    assert bool(decide(p, GroupResource(acme, g1), "read")) == (
+        user in ("acme_admin", "acme_gadmin", "acme_gmember")
+    )
+    member = GroupMembership(acme, g1, "MEMBER")
+    assert bool(decide(p, member, "write")) == (user in ("acme_admin", "acme_gadmin"))
+    assert bool(decide(p, GroupMembership(acme, g1, "ADMIN"), "write")) == is_acme_admin
+    assert bool(decide(p, GroupMembership(acme, g1, "MEMBER", "USER"), "write")) == is_acme_admin
+    assert bool(decide(p, GroupMembership(acme, g1, "MEMBER", None, 999), "write")) == is_acme_admin
+    own = ClientCredentials(p.user_id, p.org_id)
+    assert decide(p, own, "read") and decide(p, own, "write")
+    assert decide(p, ClientCredentials(p.user_id, p.org_id, issue=True), "write")
+    other = ClientCredentials(world.users["acme_user"][0], acme)
+    assert bool(decide(p, other, "write")) == (user in ("acme_admin", "acme_user"))
+    assert not decide(p, ClientCredentials(world.users["acme_user"][0], acme, issue=True), "write") or (
+        user == "acme_user"
+    )
+    write_grant = PartnerGrant(p.org_id, ssa, sats[1001], "WRITE")
+    assert bool(decide(p, write_grant, "write")) == is_acme_admin
+    read_grant = PartnerGrant(p.org_id, ssa, sats[1001], "READ")
+    assert bool(decide(p, read_grant, "write")) == (user in ("acme_admin", "gov_admin"))
+    assert not decide(p, PartnerGrant(p.org_id, ssa, sats[2001], "READ"), "write") or user == "beta_admin"
+    assert bool(decide(p, PartnerGrant(acme, ssa), "read")) == (user in ("acme_admin", "ssa_admin"))

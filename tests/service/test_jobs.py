@@ -184,6 +184,18 @@ def test_engine_failure_is_recorded(world, sessions):
     assert run.status == "FAILED" and "exploded" in run.message
 
 
+def test_runs_left_running_by_a_stopped_server_are_failed_at_start(world, sessions):
+    with transaction(sessions) as s:
+        s.add(ScreeningRun(run_type=A, correlation_id="orphan", status="RUNNING"))
+    runner = Runner(sessions, FakeEngine())
+    assert runner.routine_in_progress()
+    assert runner.recover_interrupted() == 1
+    assert not runner.routine_in_progress() and runner.recover_interrupted() == 0
+    with sessions() as s:
+        r = s.scalars(select(ScreeningRun).where(ScreeningRun.correlation_id == "orphan")).one()
+        assert r.status == "FAILED" and "stopped" in r.message and r.finished_at is not None
+
+
 def test_ttl_cleanup(world, sessions):
     now = datetime.now(UTC)
 
@@ -211,10 +223,8 @@ def test_ttl_cleanup(world, sessions):
         )
 
 
-def test_real_engine_routine_run(backend, sessions):
+def test_real_engine_routine_run(sessions):
     """The screening engine wired to the store: a 1-day All-vs-All of 400 catalog objects."""
-    if backend.dialect.name != "sqlite":
-        pytest.skip("engine wiring is backend-independent; run once")
     from importlib import resources
 
     from openstc.jobs.engine import make_screen_fn

@@ -64,6 +64,7 @@ def create_app(
         install_rate_limit(app, limit)
 
     from openstc.api import (
+        routes_accounts,
         routes_auth,
         routes_bulk,
         routes_cat,
@@ -83,6 +84,7 @@ def create_app(
         routes_subscriber,
         routes_bulk,
         routes_provenance,
+        routes_accounts,
     ):
         app.include_router(module.router)
 

@@ -109,7 +109,7 @@ def claim_satellite(s: Session, principal: Principal, norad_id: int) -> CatalogO
         raise NotFoundError(f"satellite {norad_id} is not in the catalog")
     decision = decide(principal, SatelliteClaim(Satellite(norad_id, sat.owner_org_id)), "write")
     if not decision:
-        raise PermissionDeniedError(decision.reason)
+        raise PermissionDeniedError(f"Forbidden: {decision.reason}")
     org = s.get(Organization, principal.org_id)
     sat.owner_org_id = principal.org_id
     sat.organization = org.name if org else sat.organization

@@ -20,6 +20,28 @@ base user           none                  none                   none
 
 Operational OCMs are public; candidate OCMs and the CDMs/events made from them are visible only to
 the submitting organization (and within it, to users who can read one of the objects).
+
+Account management (handbook 5.2.6, 5.2.7, 7.2-7.4), our reading where the handbook is silent:
+
+==========================  ==========================================================================
+resource                    who may read / write
+==========================  ==========================================================================
+users of an organization    read: its org admins, the user themself, the admins of the user's group;
+                            write (add/edit/remove, set roles): its org admins
+groups                      read: org admins, the group's own users; write (create/edit/delete, assign
+                            satellites): org admins
+group membership            org admins, any role; a group admin adds base users of the organization to
+                            their own group as members and removes members (never admins, never
+                            satellites: that would widen their own write access)
+client credentials          issue: only for oneself (the secret is shown once to its owner); list and
+                            revoke: the owner and the owner's org admins
+third-party partners        O/O org admins grant read or read/write on satellites their organization
+                            claimed; national-government org admins (Table 7.1.2 note) grant read on
+                            their country's satellites; partners' org admins see what they were granted
+satellite claims            O/O org admins claim unclaimed satellites and release their own
+==========================  ==========================================================================
+
+The site administrator (the operator of the openstc instance) may do everything.
 """
 
 from __future__ import annotations
@@ -196,6 +218,57 @@ class NationalityChangeRequest:
     sat: Satellite
 
 
+@dataclass(frozen=True)
+class UserAccount:
+    """A user of organization ``org_id`` (``user_id`` None: a new one), currently in ``group_id``."""
+
+    org_id: int
+    user_id: int | None = None
+    group_id: int | None = None
+
+
+@dataclass(frozen=True)
+class GroupResource:
+    """A group of organization ``org_id`` (``group_id`` None: a new one) and its satellites."""
+
+    org_id: int
+    group_id: int | None = None
+
+
+@dataclass(frozen=True)
+class GroupMembership:
+    """Putting a user into group ``group_id`` with ``role`` (ADMIN/MEMBER), or taking them out.
+
+    ``target_org_role`` and ``target_group_id``/``target_group_role`` are the user's current roles."""
+
+    org_id: int
+    group_id: int
+    role: str = MEMBER
+    target_org_role: str | None = None
+    target_group_id: int | None = None
+    target_group_role: str | None = None
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    """API client credentials of one user; ``issue`` True for creating new ones (write)."""
+
+    owner_user_id: int
+    owner_org_id: int
+    issue: bool = False
+
+
+@dataclass(frozen=True)
+class PartnerGrant:
+    """Third-party partner access granted by ``grantor_org_id``: on ``sat`` with ``access`` (READ or
+    WRITE), or, with ``sat`` None, the partnership itself (adding or removing a partner)."""
+
+    grantor_org_id: int
+    partner_org_id: int | None = None
+    sat: Satellite | None = None
+    access: str = "READ"
+
+
 Resource = (
     SatelliteResource
     | OcmResource
@@ -205,6 +278,11 @@ Resource = (
     | OrgAdministration
     | SatelliteClaim
     | NationalityChangeRequest
+    | UserAccount
+    | GroupResource
+    | GroupMembership
+    | ClientCredentials
+    | PartnerGrant
 )
 
 
@@ -290,4 +368,93 @@ def decide(p: Principal, resource: Resource, action: str) -> Decision:
         if p.level == "ORG_ADMIN" and own:
             return _yes("organization admins may request nationality-field changes")
         return _no("only O/O and national-government organization admins request nationality changes")
+    if isinstance(resource, UserAccount | GroupResource | GroupMembership | ClientCredentials | PartnerGrant):
+        if p.is_site_admin:
+            return _yes("site administrator")
+        return _decide_accounts(p, resource, action)
     return _no("unknown resource")  # pragma: no cover
+
+
+def _org_admin_of(p: Principal, org_id: int) -> bool:
+    return p.org_id == org_id and p.level == "ORG_ADMIN"
+
+
+def _decide_accounts(
+    p: Principal,
+    resource: UserAccount | GroupResource | GroupMembership | ClientCredentials | PartnerGrant,
+    action: str,
+) -> Decision:
+    """Account management (see the module docstring's second table); ``p`` is not a site admin."""
+    if isinstance(resource, UserAccount):
+        if _org_admin_of(p, resource.org_id):
+            return _yes("organization admins manage their organization's users")
+        if action == WRITE:
+            return _no("only organization admins add, edit or remove users")
+        if resource.user_id is not None and resource.user_id == p.user_id:
+            return _yes("users see their own account")
+        mine = (
+            resource.group_id is not None and resource.group_id == p.group_id and p.org_id == resource.org_id
+        )
+        if mine and p.level == "GROUP_ADMIN":
+            return _yes("group admins see their group's users")
+        return _no("users of an organization are visible to its admins")
+    if isinstance(resource, GroupResource):
+        if _org_admin_of(p, resource.org_id):
+            return _yes("organization admins manage their organization's groups")
+        if action == WRITE:
+            return _no("only organization admins create, edit or delete groups")
+        if resource.group_id is not None and p.org_id == resource.org_id and p.group_id == resource.group_id:
+            return _yes("users see their own group")
+        return _no("groups are visible to organization admins and their own users")
+    if isinstance(resource, GroupMembership):
+        if _org_admin_of(p, resource.org_id):
+            return _yes("organization admins assign users and admins to groups")
+        own_group = p.org_id == resource.org_id and p.group_id == resource.group_id
+        if action == READ:
+            return Decision(own_group, "group membership is visible to the group's users")
+        if not (own_group and p.level == "GROUP_ADMIN"):
+            return _no("only organization admins and the group's admins change its members")
+        if resource.role != MEMBER or resource.target_org_role is not None:
+            return _no("group admins add and remove members only (no admins, no organization roles)")
+        if resource.target_group_id not in (None, resource.group_id):
+            return _no("the user belongs to another group")
+        if resource.target_group_id == resource.group_id and resource.target_group_role == ADMIN:
+            return _no("group admins cannot change another admin of their group")
+        return _yes("group admins manage the members of their group")
+    if isinstance(resource, ClientCredentials):
+        own = resource.owner_user_id == p.user_id
+        if resource.issue and action == WRITE:
+            return Decision(
+                own, "client credentials are issued by their owner only (the secret is shown once)"
+            )
+        if own:
+            return _yes("users manage their own client credentials")
+        return Decision(
+            _org_admin_of(p, resource.owner_org_id),
+            "organization admins see and revoke their users' credentials",
+        )
+    return _decide_partner(p, resource, action)
+
+
+def _decide_partner(p: Principal, resource: PartnerGrant, action: str) -> Decision:
+    if action == READ:
+        ok = _org_admin_of(p, resource.grantor_org_id) or (
+            resource.partner_org_id is not None and _org_admin_of(p, resource.partner_org_id)
+        )
+        return Decision(ok, "grants are visible to the admins of the granting and the partner organization")
+    if not _org_admin_of(p, resource.grantor_org_id) or p.org_kind not in (OO, GOV):
+        return _no("only O/O and national-government organization admins manage third-party partners")
+    if resource.access not in ("READ", "WRITE"):
+        return _no(f"grant access must be READ or WRITE, not {resource.access!r}")
+    sat = resource.sat
+    if sat is None:
+        return _yes("organization admins add and remove their third-party partners")
+    if p.org_kind == GOV:
+        if resource.access != "READ":
+            return _no("national-government accounts grant read access only (they never write)")
+        if not nationality_matches(p.country, sat.nationality):
+            return _no(f"satellite {sat.norad_id} is not associated with {p.country}")
+        return _yes("national-government admins share their country's satellites read-only")
+    if sat.owner_org_id != p.org_id:
+        return _no(f"satellite {sat.norad_id} is not claimed by the caller's organization")
+    return _yes("O/O organization admins share their satellites with partners")

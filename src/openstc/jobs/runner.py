@@ -232,6 +232,18 @@ class Runner:
             r.status, r.finished_at, r.message = status, self.clock(), message
         return r
 
+    def recover_interrupted(self) -> int:
+        """Mark runs left RUNNING by a process that is gone as FAILED; returns how many.
+
+        Call once when the scheduler starts (one scheduler per store): a run left RUNNING by a crash or a
+        killed server would otherwise make :meth:`run_next_on_demand` wait for it forever."""
+        with transaction(self.sessions) as s:
+            stale = list(s.scalars(select(ScreeningRun).where(ScreeningRun.status == "RUNNING")))
+            for r in stale:
+                r.status, r.finished_at = "FAILED", self.clock()
+                r.message = "the server stopped during the run"
+        return len(stale)
+
     def tick(self) -> list[ScreeningRun]:
         """Run what is due now: routine slots first (they take precedence), then one on-demand run."""
         done = []
