@@ -14,9 +14,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Create the environment, install, load the bundled catalog and run the main job.
+# Create the environment, install, then the main job: store, bundled catalog, demo account, first
+# Payload-vs-All screening, API at http://127.0.0.1:8000 with the scheduler (Ctrl-C stops). Re-runnable.
 run: $(STAMP)
-	$(BIN)/openstc demo
+	$(BIN)/openstc run
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

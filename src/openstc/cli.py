@@ -17,6 +17,7 @@ from openstc.errors import OpenstcError
 
 # Order is the order shown in --help.
 COMMAND_MODULES = (
+    "openstc.commands.run",
     "openstc.commands.demo",
     "openstc.commands.convert",
     "openstc.commands.validate",

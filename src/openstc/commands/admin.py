@@ -2,7 +2,8 @@
 
 ``openstc admin init --org ACME --user alice`` creates the store (migrating it), the organization,
 its first admin and client credentials, and prints the client id and secret ONCE (only a hash is
-kept). Other sub-commands add users, issue more credentials, claim satellites and grant
+kept). Run again, it reuses the organization and user and issues fresh credentials (the earlier
+ones keep working). Other sub-commands add users, issue more credentials, claim satellites and grant
 third-party partners access. The store is ``--database-url`` / ``OPENSTC_DATABASE_URL`` or the
 SQLite file in ``--data-dir`` / ``OPENSTC_DATA_DIR``.
 """
@@ -93,6 +94,15 @@ def register(subparsers: Any) -> None:
     run = sub.add_parser("run-screening", help="run one routine screening now and record it (provenance)")
     run.add_argument("--type", default="PAYLOAD_VS_ALL", choices=["PAYLOAD_VS_ALL", "ALL_VS_ALL"])
     run.add_argument("--days", type=float, default=7.0, help="screening span in days (default 7)")
+    run.add_argument(
+        "--start",
+        choices=["now", "catalog"],
+        default="now",
+        help="window start: now (default) or the catalog's epoch (old snapshots)",
+    )
+    run.add_argument("--volume", default="tracss", help="tracss (default), sphere:5km, box:RxTxNkm, ...")
+    run.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_store_options(run)
     run.set_defaults(func=_action("cmd_run_screening"))
 

@@ -22,7 +22,7 @@ EXAMPLES = ("cdm_example.txt", "opm_example.xml")
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "demo",
-        help="load the bundled catalog and convert the bundled example CDM/OPM (what `make run` runs)",
+        help="a tour of the formats: read the bundled catalog, convert the bundled example CDM/OPM",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -9,6 +9,7 @@ recorded as a ``CATALOG_INGEST`` provenance row with its counts and per-row fail
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -150,8 +151,29 @@ def store_element_sets(s: Session, elsets: Iterable[ElementSet], source: str, re
     )
 
 
+def digest_of(data: str | bytes) -> str:
+    """The SHA-256 of a catalog file's bytes, recorded in its ingest's provenance message."""
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+def find_ingest(sessions: sessionmaker[Session], data: str | bytes) -> ScreeningRun | None:
+    """The latest completed ingest of exactly these bytes, if any (a re-run may skip the file)."""
+    with sessions() as s:
+        return s.scalar(
+            select(ScreeningRun)
+            .where(
+                ScreeningRun.run_type == "CATALOG_INGEST",
+                ScreeningRun.status == "COMPLETED",
+                ScreeningRun.message.contains(f"sha256 {digest_of(data)}"),
+            )
+            .order_by(ScreeningRun.id.desc())
+            .limit(1)
+        )
+
+
 def ingest_catalog(sessions: sessionmaker[Session], data: str | bytes, source: str) -> IngestReport:
-    """Read a catalog leniently and store it in one transaction, with a provenance row."""
+    """Read a catalog leniently and store it in one transaction, with a provenance row (whose
+    message carries the file's SHA-256, see :func:`find_ingest`)."""
     from openstc.formats.catalog import read_catalog
 
     started = datetime.now(UTC)
@@ -174,7 +196,8 @@ def ingest_catalog(sessions: sessionmaker[Session], data: str | bytes, source: s
                 failures=report.failures[:1000],
                 message=(
                     f"{source}: {report.objects_new} new objects, {report.objects_updated} updated, "
-                    f"{report.element_sets} new element sets, {len(report.failures)} rows rejected"
+                    f"{report.element_sets} new element sets, {len(report.failures)} rows rejected "
+                    f"(sha256 {digest_of(data)})"
                 ),
             )
         )

@@ -3,7 +3,9 @@
 The metadata endpoints already hide CDMs older than 10 days and OCMs whose stop time is more than 5
 days old; this job deletes what Bulk Data no longer serves either: CDMs 30 days after their
 creation, OCMs 30 days after upload (and 5 days past their stop time), feed messages after 30 days,
-and conjunction events whose TCA is 30 days gone.
+and conjunction events whose TCA is 30 days gone and whose latest CDM is too (an event lives as long
+as one of its CDMs is served: a screening of an old catalog snapshot, as ``openstc run`` does with the
+bundled one, makes new CDMs of past TCAs).
 """
 
 from __future__ import annotations
@@ -50,7 +52,14 @@ def cleanup(sessions: sessionmaker[Session], now: datetime) -> CleanupCounts:
             )
         )
         n_feed = _rowcount(s.execute(delete(FeedMessage).where(FeedMessage.created_at < now - FEED_TTL)))
-        n_ev = _rowcount(s.execute(delete(ConjunctionEvent).where(ConjunctionEvent.tca < now - EVENT_TTL)))
+        n_ev = _rowcount(
+            s.execute(
+                delete(ConjunctionEvent).where(
+                    ConjunctionEvent.tca < now - EVENT_TTL,
+                    ConjunctionEvent.creation_date < now - CDM_BULK_TTL,
+                )
+            )
+        )
         counts = CleanupCounts(n_cdm, n_ocm, n_feed, n_ev)
         s.add(
             ScreeningRun(
