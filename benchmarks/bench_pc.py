@@ -110,6 +110,36 @@ def main() -> None:
         f"{'Monte Carlo, two-body, 2e4 trials each':42s} {5:>9d} in {dc:7.3f} s CPU"
         f" = {1e5 / dc:,.0f} trials/s"
     )
+    pc_monte_carlo(
+        r1[:1],
+        v1[:1],
+        six1[:1],
+        r2[:1],
+        v2[:1],
+        six2[:1],
+        hbr[:1],
+        trials=10,
+        dynamics="two-body",
+        importance=True,
+    )
+    c = time.process_time()
+    pc_monte_carlo(
+        r1[:5],
+        v1[:5],
+        six1[:5],
+        r2[:5],
+        v2[:5],
+        six2[:5],
+        hbr[:5],
+        trials=2_000,
+        dynamics="two-body",
+        importance=True,
+    )
+    dc = time.process_time() - c
+    print(
+        f"{'Monte Carlo, two-body, importance, 2e3':42s} {5:>9d} in {dc:7.3f} s CPU"
+        f" = {5 / dc:12,.1f} /s per core"
+    )
     pc3d_hall(r1[0], v1[0], six1[0], r2[0], v2[0], six2[0], float(hbr[0]))  # compile
     c = time.process_time()
     for i in range(10):

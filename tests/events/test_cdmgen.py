@@ -165,7 +165,7 @@ def test_header_and_tracss_v2_fields(
             # a Starlink of this shell: periapsis 300-600 km, inclination 53 deg
             assert 300e3 < o.get("PERIAPSIS_ALTITUDE") <= o.get("APOAPSIS_ALTITUDE") < 600e3
             assert math.degrees(o.get("INCLINATION")) == pytest.approx(53.0, abs=0.3)
-        user = cdm.object2.data.child("userDefinedParameters")
+        user = cdm.body.child("userDefinedParameters")
         assert user is not None
         assert user.user["RUN_ID"] == "run-0001"
         assert user.user["CORRELATION_ID"] == "corr-0001"
@@ -260,7 +260,7 @@ def test_alert_criteria_and_given_pc_results(run: tuple[list[Conjunction], list[
     conj = run[0][:3]
     s = settings(alert_miss_distance_m=conj[1].miss_distance_m)
     out = screening_cdms(conj, settings=s, message_ids=["a", "b", "c"])
-    flags = [cdm.object2.data.child("userDefinedParameters").user["MEETS_ALERTABLE_CRITERIA"] for cdm in out]  # type: ignore[union-attr]
+    flags = [cdm.body.child("userDefinedParameters").user["MEETS_ALERTABLE_CRITERIA"] for cdm in out]  # type: ignore[union-attr]
     expect = ["YES" if c.miss_distance_m <= conj[1].miss_distance_m else "NO" for c in conj]
     assert flags == expect
     # Pc results from the caller are used as given; None means no Pc fields at all
@@ -341,7 +341,7 @@ def test_write_cdms_to_a_folder(run: tuple[list[Conjunction], list[ScreeningObje
         assert cdm.message_id == m[4]
         assert (cdm.object1.designator, cdm.object2.designator) == (m[1], m[2])
         assert cdm.tca.strftime("%Y%m%dT%H%M%S") == m[3]
-        assert cdm.object2.data.child("userDefinedParameters").user["RUN_ID"] == "run-x"
+        assert cdm.body.child("userDefinedParameters").user["RUN_ID"] == "run-x"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)  # no temp files
     # already-built CDMs are written as they are
     built = screening_cdms(conj, settings=settings(), message_ids=["m1", "m2", "m3", "m4"])
@@ -435,8 +435,37 @@ def test_screen_command_options(run: tuple[list[Conjunction], list[ScreeningObje
     assert sorted(p.suffix for p in paths) == [".cdm"] * 3 + [".json"] * 3
     cdm = formats.read(paths[0].read_bytes(), strict=True)
     assert cdm.relative.get("STOP_SCREEN_PERIOD").utc() == START + timedelta(days=1)
-    assert cdm.object2.data.child("userDefinedParameters").user["CORRELATION_ID"] == "r-1"
+    assert cdm.body.child("userDefinedParameters").user["CORRELATION_ID"] == "r-1"
     with pytest.raises(InvalidArgumentError):
         write_cdms_for_run(
             parser.parse_args(["--cdm-dir", str(tmp_path), "--cdm-format", "pdf"]), conj, objects, config
         )
+
+
+def test_message_level_user_parameters_sit_in_the_body_after_both_segments(cdms: list[Cdm]) -> None:
+    """TraCSS's CDM v2 XML keeps USER_DEFINED_* in <body>, after the segments: the model takes them
+    there (Cdm.user_defined) and XML and JSON keep that place through a round trip."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    cdm = formats.read(formats.write(cdms[0], "xml"), strict=True)
+    assert isinstance(cdm, Cdm)
+    assert cdm.object2.data.child("userDefinedParameters") is None  # not in OBJECT2's block
+    # KVN has no body level: the lines follow OBJECT2's data and are lifted back to the body on reading
+    kvn = formats.write(cdm, "kvn")
+    assert kvn.rstrip().splitlines()[-1].startswith("USER_DEFINED_")
+    lifted = formats.read(kvn, strict=True)
+    assert isinstance(lifted, Cdm) and lifted.object2.data.child("userDefinedParameters") is None
+    assert lifted.user_defined.user == cdm.user_defined.user
+    xml = formats.write(cdm, "xml")
+    body = ET.fromstring(xml).find("body")
+    assert body is not None
+    tags = [c.tag for c in body]
+    assert tags[-3:] == ["segment", "segment", "userDefinedParameters"]
+    assert body[-1].find("USER_DEFINED") is not None
+    doc = json.loads(formats.write(cdm, "json"))
+    assert "userDefinedParameters" in json.dumps(doc)
+    for enc in ("xml", "json"):
+        back = formats.read(formats.write(cdm, enc), strict=True)
+        assert message_differences(cdm, back, rel=1e-12) == [], enc
+        assert isinstance(back, Cdm) and back.user_defined.user["RUN_ID"] == "run-0001"

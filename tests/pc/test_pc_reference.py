@@ -1,5 +1,5 @@
-"""Every reference case in tests/data/pc/cases.json for a method openstc implements, at the source's
-own tolerance; cases for methods not implemented are listed as xfail with the reason.
+"""Every reference case in tests/data/pc/cases.json, at the source's own tolerance; a case out of
+reach is listed as xfail with its precise, measured reason (never a silent pass).
 
 Tolerances: ``rel`` and ``abs`` as the source tests them; ``isclose_levels`` (CARA's table of
 exactness levels) is checked at its loosest level, relative 1e-3; cases whose source has no test
@@ -20,7 +20,6 @@ from openstc.pc.applicability import (
     GM_EARTH,
     assess_2d,
     linear_conj_duration,
-    orbital_period,
     refine_tca_linear,
 )
 from openstc.pc.covariance import remediate_2x2, reverse_cholesky_2x2
@@ -31,10 +30,6 @@ from openstc.pc.foster import pc2d
 from openstc.pc.hall3d import Nc3DResult, pc3d_hall
 from openstc.pc.maxpc import frisbee_max_pc
 from openstc.pc.montecarlo import pc_monte_carlo
-
-NOT_IMPLEMENTED = {
-    "montecarlo_reference": "two-body/high-fidelity MC reference values (no test tolerance); not reproduced",
-}
 
 # Cases whose expected value carries a known numerical limitation, with the tolerance we reach.
 KNOWN_LIMITS = {
@@ -60,7 +55,27 @@ def _tol(case: dict[str, Any]) -> tuple[str, float]:
     return "rel", 1e-3  # isclose_levels (loosest level) or documented reference without tolerance
 
 
-def _check_pc(actual: float, case: dict[str, Any]) -> tuple[bool, str]:
+def _roundoff_rel(s: Any) -> float:
+    """First-order round-off bound of a 2D Pc, relative: ``cond * (1 + MD^2) * eps``.
+
+    A relative perturbation eps of the inputs moves the projected 2x2 covariance by ~cond * eps
+    relative (cond: its condition number) and the Pc by ~MD^2 times that (MD^2: squared
+    Mahalanobis miss). Computed in CARA's encounter frame (y along v, z along r x v).
+    """
+    r, v = s.r1 - s.r2, s.v1 - s.v2
+    y = v / np.linalg.norm(v)
+    z = np.cross(r, v)
+    z = z / np.linalg.norm(z)
+    frame = np.stack([np.cross(y, z), y, z])
+    rot = frame @ (s.cov1 + s.cov2)[:3, :3] @ frame.T
+    a = np.array([[rot[0, 0], rot[0, 2]], [rot[0, 2], rot[2, 2]]])
+    lam = np.linalg.eigvalsh(a)
+    miss = np.array([frame[0] @ r, frame[2] @ r])
+    md2 = float(miss @ np.linalg.solve(a, miss))
+    return float(lam[1] / lam[0] * (1.0 + md2) * np.finfo(float).eps)
+
+
+def _check_pc(actual: float, case: dict[str, Any], roundoff: float = 0.0) -> tuple[bool, str]:
     expected = case["expected_pc"]
     if expected is None:
         return bool(np.isnan(actual)), "expected not computable"
@@ -71,9 +86,13 @@ def _check_pc(actual: float, case: dict[str, Any]) -> tuple[bool, str]:
     if kind == "abs":
         return bool(abs(actual - expected) <= tol), ""
     if tol < 1e-9 and case["id"].startswith("cara_pcmethod_") and not _rel_ok(actual, expected, tol):
-        # CARA's regression numbers on real CDMs (1e-12 against itself). Floating-point order differs
-        # in the RTN->inertial conversion and TCA shift; we hold 1e-7 (CARA's isclose levels: 1e-8, 1e-3).
-        return _rel_ok(actual, expected, 1e-7), "agrees at 1e-7 (floating-point order), not 1e-12"
+        # CARA's regression numbers on real CDMs (1e-12 against its own run): 51 of 106 agree at
+        # 1e-12; the rest differ by round-off that the projected covariance's conditioning
+        # amplifies (measured: <= 13 x the first-order bound, median 0.07 x), so they are held at
+        # 20 x that bound, never looser than 1e-7. Reaching 1e-12 there needs MATLAB's exact
+        # operation order (eig2x2, Product3x3), not a different model.
+        bound = max(tol, min(1e-7, 20.0 * roundoff))
+        return _rel_ok(actual, expected, bound), "round-off bound (ill-conditioned projected covariance)"
     return _rel_ok(actual, expected, tol), ""
 
 
@@ -129,7 +148,8 @@ def test_2d_methods(case: dict[str, Any], pc_summary: Any) -> None:
         got, _ = pc2d_elrod(s.r1, s.v1, s.cov1, s.r2, s.v2, s.cov2, s.hbr, miss_mode=miss)
     else:
         got, _ = pc2d(s.r1, s.v1, s.cov1, s.r2, s.v2, s.cov2, s.hbr, shape=shape, miss_mode=miss)  # type: ignore[arg-type]
-    ok, note = _check_pc(float(got[0]), case)
+    roundoff = _roundoff_rel(s) if case["id"].startswith("cara_pcmethod_") else 0.0
+    ok, note = _check_pc(float(got[0]), case, roundoff)
     _record(pc_summary, case, ok, note, f"got {got[0]!r}, expected {case['expected_pc']!r}")
     # The exact integration (Foster) agrees with every usable 2D reference within 1e-3 as well,
     # except where the reference is a 64-point quadrature of a body much larger than the minor sigma.
@@ -214,6 +234,8 @@ MC = cases_for("montecarlo")
 
 @pytest.mark.parametrize("case", MC, ids=_ids(MC))
 def test_monte_carlo(case: dict[str, Any], pc_summary: Any) -> None:
+    """CARA's Pc_MC_Kep2body results (10 %): rectilinear MC where our 2D check says the encounter
+    is short (there the two agree); the one slow encounter is listed with what we measured."""
     s = states(case)
     exp = case["expected_pc"]
     # Enough trials for ~3% statistical error against the source's 10% tolerance.
@@ -222,10 +244,84 @@ def test_monte_carlo(case: dict[str, Any], pc_summary: Any) -> None:
     ok = _rel_ok(float(res.pc[0]), exp, case["tolerance"]["rel"])
     app = assess_2d(s.r1, s.v1, s.cov1, s.r2, s.v2, s.cov2, s.hbr)
     if not ok and not app.valid_2d[0]:
-        why = "rectilinear MC vs CARA two-body MC on an encounter our 2D check flags as not short"
+        why = (
+            "slow encounter (12 m/s): CARA's test06 runs Pc_MC_Kep2body over the full Coppola bounds"
+            " [-8534, +7479] s (2.8 orbits, its 5 % cap is not applied in that test); our two-body MC"
+            " over the same window gives 0.407 [0.393, 0.421] (5,000 trials), CARA 0.241; CARA's value is"
+            " its first-crossing count (Pc_att), whose bookkeeping over several orbits is not reproduced"
+        )
         pc_summary[case["method"]]["xfail"].append((case["id"], why))
         pytest.xfail(why)
     _record(pc_summary, case, ok, "", f"got {res.pc[0]} [{res.ci_low[0]}, {res.ci_high[0]}] from {trials}")
+
+
+MCREF = cases_for("montecarlo_reference")
+# CARA's Pc3D_Hall windows of the Alfano cases (+-TLimit), used for the two-body MC as well.
+TLIMIT = {
+    c["group"]: float(c["method_params"]["TLimit_s"])
+    for c in all_cases()
+    if c["method"] == "pc3d_hall_nc3d" and (c.get("method_params") or {}).get("TLimit_s")
+}
+MCREF_OUT_OF_REACH = {
+    "alfano1e8": (
+        "Alfano's own 1e8-trial MC (2009) used his propagation and windows, not two-body from TCA:"
+        " CARA's two-body MC of the same inputs differs from it by up to 30 % (case 9: 0.280 vs 0.365);"
+        " openstc's two-body MC is checked against CARA's"
+    ),
+    "a09_case09_mc_cara1e8": (
+        "HEO, +-10800 s: our two-body MC gives 0.348 +- 0.016, the same as over case 10's +-21600 s"
+        " (0.348), CARA 0.280 here and 0.364 there; CARA's window for its MC of this case is not"
+        " documented (its 3D-Nc over +-10800 s, 0.2798, is matched at 1e-6)"
+    ),
+    "a09_case11_mc_cara1e8": (
+        "leader-follower orbits: our two-body MC gives 0.0045 (plain, 1e5 trials), CARA 0.00244; ~75 %"
+        " of our hits are pairs already inside the hard-body sphere at a window edge and excluding"
+        " pairs that never cross the radius does not close the gap; CARA's hit rule here is not known"
+    ),
+    "a09_case12_mc_cara1e8": (
+        "identical orbits: our two-body MC gives 0.0045 (plain, 1e5 trials), CARA 0.00242; ~75 % of our"
+        " hits are pairs already inside the hard-body sphere at a window edge and excluding pairs that"
+        " never cross the radius does not close the gap; CARA's hit rule here is not known"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", MCREF, ids=_ids(MCREF))
+def test_monte_carlo_reference(case: dict[str, Any], pc_summary: Any) -> None:
+    """Two-body MC (importance-sampled) against CARA's 1e8-trial and Hall's reference MC runs.
+
+    The sources give no tolerance; both results are estimates, so the check is a two-sample z-test
+    (p > 1e-3) with our standard error and the reference's binomial one.
+    """
+    why = next((w for k, w in MCREF_OUT_OF_REACH.items() if k in case["id"]), None)
+    if why is not None:
+        pc_summary[case["method"]]["xfail"].append((case["id"], why))
+        pytest.xfail(why)
+    s = states(case)
+    tl = TLIMIT.get(case["group"])
+    res = pc_monte_carlo(
+        s.r1,
+        s.v1,
+        s.cov1,
+        s.r2,
+        s.v2,
+        s.cov2,
+        s.hbr,
+        trials=4000,
+        seed=11,
+        dynamics="two-body",
+        importance=True,
+        window_s=(-tl, tl) if tl else None,
+    )
+    assert res.std_error is not None
+    p_ref = case["mc_hits"] / case["mc_trials"]
+    var_ref = p_ref * (1 - p_ref) / case["mc_trials"]
+    z = (float(res.pc[0]) - p_ref) / np.sqrt(float(res.std_error[0]) ** 2 + var_ref)
+    pval = float(2 * stats.norm.sf(abs(z)))
+    ok = pval > 1e-3 and res.hits[0] >= 50
+    _record(
+        pc_summary, case, ok, "", f"{res.pc[0]:.4e} +- {res.std_error[0]:.1e} vs {p_ref:.4e}: p={pval:.2e}"
+    )
 
 
 XC = cases_for("pc_covxcorr")
@@ -298,46 +394,58 @@ def test_applicability_flag(case: dict[str, Any], pc_summary: Any, monkeypatch: 
 
 
 SDMC = cases_for("sdmc")
-# Runtime budget: trials * time steps per case (two-body MC costs ~0.5 us per sample and step).
-SDMC_BUDGET = 300_000
+# Importance-sampled trials per case: ~200-600 hits each, a standard error of ~5-15 % of the Pc.
+SDMC_TRIALS = 2000
 
 
 @pytest.mark.parametrize("case", SDMC, ids=_ids(SDMC))
 def test_two_body_monte_carlo_vs_sdmc(case: dict[str, Any], pc_summary: Any) -> None:
-    """Our two-body, equinoctial-sampled MC against CARA's SDMC hit counts (binomial test, p > 1e-3)."""
+    """Our two-body, equinoctial-sampled MC (importance-sampled) against CARA's SDMC hit counts.
+
+    Both are estimates: CARA's ``k/n`` with binomial variance ``p(1-p)/n``; ours the mean of
+    hit x likelihood ratio with its sample standard error. The source's test (proportion test,
+    p > 1e-3) becomes a two-sample z-test on the difference with both variances.
+    """
     s = states(case)
-    p_ref = case["mc_hits"] / case["mc_trials"]
-    dur = linear_conj_duration(s.r1, s.v1, s.cov1, s.r2, s.v2, s.cov2, s.hbr)
-    half = 0.5 * min(float(orbital_period(s.r1, s.v1)[0]), float(orbital_period(s.r2, s.v2)[0]))
-    span = min(max(float(dur.tau1[0]), 60.0), half) - max(min(float(dur.tau0[0]), -60.0), -half)
-    nstep = max(2, int(np.ceil(span / (2 * half / 400.0))))
-    trials = int(min(200_000, max(2_000, SDMC_BUDGET // nstep)))
-    if trials * p_ref < 3:
-        why = "Pc too small to test within the runtime budget (fewer than 3 expected hits)"
-        pc_summary[case["method"]]["xfail"].append((case["id"], why))
-        pytest.xfail(why)
+    n_ref = case["mc_trials"]
+    p_ref = case["mc_hits"] / n_ref
     res = pc_monte_carlo(
-        s.r1, s.v1, s.cov1, s.r2, s.v2, s.cov2, s.hbr, trials=trials, seed=7, dynamics="two-body"
+        s.r1,
+        s.v1,
+        s.cov1,
+        s.r2,
+        s.v2,
+        s.cov2,
+        s.hbr,
+        trials=SDMC_TRIALS,
+        seed=7,
+        dynamics="two-body",
+        importance=True,
     )
-    pval = stats.binomtest(int(res.hits[0]), trials, p_ref).pvalue
-    _record(pc_summary, case, bool(pval > 1e-3), "", f"{res.hits[0]}/{trials} vs {p_ref:.3e}: p={pval:.2e}")
+    assert res.std_error is not None
+    est, se = float(res.pc[0]), float(res.std_error[0])
+    z = (est - p_ref) / np.sqrt(se**2 + p_ref * (1 - p_ref) / n_ref)
+    pval = float(2 * stats.norm.sf(abs(z)))
+    ok = bool(pval > case["tolerance"]["binomial_prop_test_pvalue_gt"]) and res.hits[0] >= 50
+    _record(
+        pc_summary, case, ok, "", f"{est:.4e} +- {se:.1e} ({res.hits[0]} hits) vs {p_ref:.4e}: p={pval:.2e}"
+    )
 
 
 NC = [c for c in all_cases() if c["method"] in ("pc3d_hall_nc3d", "pc2d_hall_nc2d")]
 _NC_CACHE: dict[str, Nc3DResult] = {}
 
 
-# Rate-evaluation budgets (the integrator is compiled: ~1-3 ms per evaluation) that keep the suite fast.
-NC_BUDGET = 150
-# A case given CARA's explicit window (+-TLimit) is integrated over it at up to 1025 nodes (CARA: 1000).
+# Rate-evaluation budgets (compiled rate, ~1-5 ms per evaluation) that keep the suite fast; the
+# adaptive integration needs ~170 on a typical conjunction.
+NC_BUDGET = 400
+# A case given CARA's explicit window (+-TLimit) is integrated over it (CARA: 1000 nodes and more).
 NC_WINDOW_BUDGET = 1025
-# Conjunctions whose rate peaks far from the linear-motion window need more (measured counts).
-NC_CASE_BUDGET = {"cara_pcmethod_000048901_conj_000048903_20211219_182317_20211217_232706": 4600}
-# Measured outside the suite's time budget, with the evaluation count it needs: listed, not hidden.
-NC_OVER_BUDGET = {
-    "cara_pcmethod_000048901_conj_000048903_20211219_235030_20211215_225057": (
-        "needs 7244 rate evaluations (~25 s), over the suite's time budget; unbudgeted: Nc 1.15286e-05"
-    ),
+# Conjunctions whose collision rate peaks away from TCA, or only far from it (measured: 465-751).
+NC_CASE_BUDGET = {
+    "cara_pcmethod_000048901_conj_000048903_20211219_182317_20211217_232706": 1000,
+    "cara_pcmethod_000048901_conj_000048903_20211219_235030_20211215_225057": 1000,
+    "cara_pcmethod_000048901_conj_000048903_20211220_012535_20211215_145954": 1000,
 }
 
 
@@ -359,9 +467,9 @@ def _nc_for(case: dict[str, Any]) -> Nc3DResult:
 def test_hall_nc(case: dict[str, Any], pc_summary: Any) -> None:
     """Hall's Nc (peak-overlap linearization in equinoctial elements, two-body motion).
 
-    One implementation serves CARA's 3D-Nc and 2D-Nc references: ours integrates the full 3D
-    rate, and agrees with CARA's 2D-Nc to ~1e-6 and with its 3D-Nc to ~8e-4 (CARA's 5810-point
-    Lebedev sphere rule straddles the kink of the velocity factor; ours splits the sphere there).
+    One implementation (3D-Nc) serves CARA's 3D-Nc and 2D-Nc references: where CARA's 2D-Nc and
+    3D-Nc agree ours matches both (the 2D-Nc values to ~1e-5, the Alfano 3D-Nc to ~1e-5, the real
+    CDMs' 3D-Nc to ~8e-4: CARA's coarser non-uniform trapezoid in time).
     """
     res = _nc_for(case)
     exp = case["expected_pc"]
@@ -383,31 +491,15 @@ def _nc_known_gap(case: dict[str, Any], res: Nc3DResult) -> str | None:
     """The precise reason a known Nc disagreement is listed (xfail), or None for a real failure."""
     key = case["group"] if case["inputs"]["input_kind"] == "cdm" else case["id"]
     tlimit = (case.get("method_params") or {}).get("TLimit_s")
-    if key in NC_OVER_BUDGET:
-        return NC_OVER_BUDGET[key]
-    if res.reason is not None and "failed numerically" in res.reason:
-        return f"non-positive-definite covariance: {res.reason}; CARA's Pc3D_Hall returns 0"
     if res.reason is not None:
         budget = NC_WINDOW_BUDGET if tlimit is not None else NC_CASE_BUDGET.get(key, NC_BUDGET)
         return f"not computed within the test's budget ({budget} rate evaluations): {res.reason}"
-    if tlimit is not None:
-        return (
-            "Alfano GEO/slow case over CARA's own +-TLimit window: our rate (peak-overlap linearization)"
-            " differs from Pc3D_Hall's here; not a window or grid effect"
-        )
     if case["method"] == "pc2d_hall_nc2d":
         three = [c for c in NC if c["group"] == case["group"] and c["method"] == "pc3d_hall_nc3d"]
         if three and three[0]["expected_pc"] and _rel_ok(float(res.pc), three[0]["expected_pc"], 1e-3):
-            return "CARA's 2D-Nc differs from its own 3D-Nc here; openstc's (3D) rate matches CARA's 3D-Nc"
-    if (case.get("table_row") or {}).get("ViolationsNc3D", 0) != 0:
-        return "CARA flags a 3D-Nc usage violation here; our window misses a distant rate peak"
+            return (
+                "CARA's 2D-Nc (Pc2D_Hall: one expansion about the time of smallest effective Mahalanobis"
+                " distance) is a different method from 3D-Nc and differs from CARA's own 3D-Nc here by"
+                " orders of magnitude; openstc implements 3D-Nc, which matches CARA's 3D-Nc at 1e-3"
+            )
     return None
-
-
-OTHER = [c for c in all_cases() if c["method"] in NOT_IMPLEMENTED]
-
-
-@pytest.mark.parametrize("case", OTHER, ids=_ids(OTHER))
-def test_not_implemented_methods(case: dict[str, Any], pc_summary: Any) -> None:
-    pc_summary[case["method"]]["xfail"].append((case["id"], NOT_IMPLEMENTED[case["method"]]))
-    pytest.xfail(NOT_IMPLEMENTED[case["method"]])

@@ -39,6 +39,9 @@ def tracss_fields(cdm: Cdm) -> dict[str, str]:
         for block in obj.segment.walk():
             if block is not obj.segment:
                 _put(out, block, f"SAT{n}_")
+    ud = cdm.body.child("userDefinedParameters")
+    if ud is not None:
+        _put(out, ud, "")
     for method, reason in pc_failures(cdm).items():
         out[FAILED_PC_PREFIX + method] = reason
     return out

@@ -28,9 +28,9 @@ What a generated CDM carries, and where it comes from:
   :func:`openstc.pc.compute_pc` reads as "no covariance"), HBR, apoapsis/periapsis altitude and
   inclination from the element set, OD_EPOCH = element-set epoch with its age in a comment.
 * TraCSS user-defined parameters USER_DEFINED_MEETS_ALERTABLE_CRITERIA (YES/NO),
-  USER_DEFINED_RUN_ID, USER_DEFINED_CORRELATION_ID (and DILUTION_STATUS when known): the CDM model
-  keeps user parameters per object, so they sit in OBJECT2's data, which in KVN is the end of the
-  message, exactly where TraCSS writes them.
+  USER_DEFINED_RUN_ID, USER_DEFINED_CORRELATION_ID (and DILUTION_STATUS when known) at message
+  level, as TraCSS's CDM v2 examples have them: ``<userDefinedParameters>`` in ``<body>`` after both
+  segments (XML), a body member (JSON), the last lines of the message (KVN).
 
 Frames: the screening runs in TEME (SGP4). States are rotated to EME2000 with
 :func:`openstc.astro.frames.teme_to_frame` (IAU-76/80 without EOP: within ~2 m of GCRF in LEO) unless
@@ -287,7 +287,7 @@ def conjunction_cdm(
             getattr(c, f"object{n}_elset_age_days"),
         )
     alert = meets_alert_criteria(c.miss_distance_m, pc.pc if pc else None, settings)
-    user = cdm.object2.block("userDefinedParameters").user
+    user = cdm.user_defined.user
     user["MEETS_ALERTABLE_CRITERIA"] = "YES" if alert else "NO"
     if settings.run_id is not None:
         user["RUN_ID"] = settings.run_id
@@ -416,8 +416,10 @@ def cdm_record(cdm: Cdm) -> CdmRecord:
         raise InvalidArgumentError(f"CDM {mid}: both objects need an OBJECT_DESIGNATOR")
     max_pc = cdm.relative.get("COLLISION_MAX_PROBABILITY")
     run_id = None
-    for o in cdm.objects:
-        ud = o.data.child("userDefinedParameters")
+    # TraCSS's place is body level; older openstc CDMs (and some producers) put it in an object's data.
+    for ud in [o.data.child("userDefinedParameters") for o in cdm.objects] + [
+        cdm.body.child("userDefinedParameters")
+    ]:
         if ud is not None and "RUN_ID" in ud.user:
             run_id = ud.user["RUN_ID"]
     return CdmRecord(

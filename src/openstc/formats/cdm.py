@@ -187,6 +187,11 @@ class Cdm(Message):
         return self.body.ensure("relativeMetadataData")
 
     @property
+    def user_defined(self) -> Block:
+        """The message-level ``userDefinedParameters`` block (TraCSS's USER_DEFINED_* fields)."""
+        return self.body.ensure("userDefinedParameters")
+
+    @property
     def relative_state(self) -> Block:
         return self.relative.ensure("relativeStateVector")
 
@@ -297,6 +302,39 @@ class Cdm(Message):
         return out
 
 
+#: TraCSS's message-level user parameters (CDM v2 field list): body level, not OBJECT2's.
+TRACSS_MESSAGE_USER_PARAMETERS = (
+    "MEETS_ALERTABLE_CRITERIA",
+    "RUN_ID",
+    "CORRELATION_ID",
+    "DILUTION_STATUS",
+    "DILUTION_SIGNIFICANCE",
+    "ENVIRONMENTAL_IMPACT_FRAGMENTATION",
+    "FRAGMENTATION_MODEL",
+)
+
+
+def _lift_kvn_message_user(msg: Message, ctx: ReadContext) -> None:
+    """In KVN, TraCSS's message-level USER_DEFINED_* lines follow OBJECT2's data and the reader
+    attaches them there; move TraCSS's own names to body level, where XML and JSON keep them."""
+    body = msg.root.child("body")
+    if body is None or body.line is None or ctx.xml_lines:
+        return  # not KVN (JSON carries no line numbers, XML records its lines)
+    segs = body.children_of("segment")
+    data = segs[-1].child("data") if segs else None
+    ud = data.child("userDefinedParameters") if data is not None else None
+    if ud is None:
+        return
+    names = [k for k in ud.user if k in TRACSS_MESSAGE_USER_PARAMETERS]
+    if not names:
+        return
+    top = body.ensure("userDefinedParameters")
+    for k in names:
+        top.user[k] = ud.user.pop(k)
+    if not ud.user and not ud.comments and data is not None:
+        data.children.remove(ud)
+
+
 def _check(msg: Message, ctx: ReadContext) -> None:
     body = msg.root.child("body")
     segs = body.children_of("segment") if body else []
@@ -318,6 +356,7 @@ def _check(msg: Message, ctx: ReadContext) -> None:
                 line=meta.line if meta else seg.line,
                 keyword="OBJECT",
             )
+    _lift_kvn_message_user(msg, ctx)
 
 
 CDM_SPEC = MessageSpec(

@@ -274,5 +274,9 @@ DATA = BlockSpec(
     mandatory=True,
 )
 SEGMENT = BlockSpec("segment", (), (METADATA, DATA), repeat=True, mandatory=True)
-BODY = BlockSpec("body", (), (RELATIVE, SEGMENT), mandatory=True)
+# TraCSS writes its message-level user parameters (alert flag, run and correlation ids, dilution)
+# after both segments, at body level in XML (<userDefinedParameters> in <body>) and at the top level of
+# its JSON; CCSDS 508 KVN has no blocks, so in KVN they are simply the message's last lines.
+BODY_USER_DEFINED = BlockSpec("userDefinedParameters", user_defined=True)
+BODY = BlockSpec("body", (), (RELATIVE, SEGMENT, BODY_USER_DEFINED), mandatory=True)
 ROOT = BlockSpec("cdm", (), (HEADER, BODY))

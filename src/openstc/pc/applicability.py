@@ -261,7 +261,7 @@ def assess_2d(
 
 
 SCREEN_CUTOFF = 0.002  # cheap indicator above which the 3D Nc decides
-NC3D_CHECK_EVALS = 150  # rate evaluations allowed to the 3D Nc inside the check (~0.5 s)
+NC3D_CHECK_EVALS = 400  # rate evaluations allowed to the 3D Nc inside the check (~170 typical)
 
 
 def _refine_with_nc3d(
