@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from openstc.api.filters import Filter, filter_clause, parse_filter, render_filter
+from openstc.api.filters import Filter, filter_clause, filter_sql, parse_filter, render_filter
+from openstc.api.query import RawWhere, column_name
 from openstc.errors import InvalidArgumentError
 from openstc.store.cdms import store_cdms
 from openstc.store.db import transaction
@@ -132,3 +133,59 @@ def test_sql_results(rows, column, kind, raw, expected):
     with rows() as s:
         got = sorted(s.scalars(select(Cdm.message_id).where(filter_clause(column, raw, kind))))
     assert got == expected
+
+
+RAW_CASES = [
+    (Cdm.miss_distance_m, "float", ">=150"),
+    (Cdm.miss_distance_m, "float", "<150"),
+    (Cdm.miss_distance_m, "float", "150...500"),
+    (Cdm.miss_distance_m, "float", "<>500"),
+    (Cdm.miss_distance_m, "float", "=500"),
+    (Cdm.miss_distance_m, "float", "<=150"),
+    (Cdm.miss_distance_m, "float", ">1000"),
+    (Cdm.object2_designator, "str", "3001,3004"),
+    (Cdm.object2_designator, "str", "<>3001"),
+    (Cdm.object2_operator_org, "str", "*starlink"),
+    (Cdm.object2_operator_org, "str", "~*STAR"),
+    (Cdm.object2_operator_org, "str", "*ac*e"),
+    (Cdm.object2_operator_org, "str", "*50%_x"),
+    (Cdm.tca, "datetime", "2024-09-01"),
+    (Cdm.tca, "datetime", "<>2024-09-01"),
+    (Cdm.tca, "datetime", "2024-11-09T07:41:39.411"),
+    (Cdm.tca, "datetime", "<>2024-11-09T07:41:39.411"),
+    (Cdm.tca, "datetime", "2024-09-02...2024-12-31"),
+    (Cdm.tca, "datetime", "2024-09-01T00:00:00...2024-314T07:41:39.411"),
+    (Cdm.tca, "datetime", ">2024-09-01"),
+    (Cdm.tca, "datetime", ">=2024-09-01T23:59:59.999Z"),
+    (Cdm.tca, "datetime", "<2024-12-31"),
+    (Cdm.tca, "datetime", "<=2024-12-31"),
+    (Cdm.tca, "datetime", "<=2024-09-01T00:00:00"),
+    (Cdm.tca, "datetime", "2024-09-01,2024-12-31"),
+    (Cdm.counter, "int", "2,3"),
+    (Cdm.counter, "int", ">=3"),
+]
+
+
+@pytest.mark.parametrize(("column", "kind", "raw"), RAW_CASES)
+def test_sql_text_form_selects_the_same_rows(rows, column, kind, raw):
+    """The CDM list's SQL-text filters (filter_sql) and the SQLAlchemy ones agree on both databases."""
+    with rows() as s:
+        want = sorted(s.scalars(select(Cdm.message_id).where(filter_clause(column, raw, kind))))
+        w = RawWhere(s.get_bind().dialect.name)
+        w.add(filter_sql(column_name(column), raw, kind, bind=w.bind, pg=w.pg))
+        got = sorted(
+            r[0]
+            for r in s.connection().exec_driver_sql(
+                f"SELECT message_id FROM cdms WHERE {w.sql()}", tuple(w.args)
+            )
+        )
+    assert got == want
+
+
+def test_sql_text_form_refuses_what_the_sqlalchemy_form_refuses():
+    w = RawWhere("sqlite")
+    for raw, kind in (("*x", "float"), ("abc", "int"), ("2024-13-01", "datetime"), ("<", "str")):
+        with pytest.raises(InvalidArgumentError):
+            filter_sql("c", raw, kind, bind=w.bind, pg=False)
+    with pytest.raises(InvalidArgumentError):
+        filter_sql("c", "1,2", "int", bind=w.bind, pg=False, allowed=("eq",))

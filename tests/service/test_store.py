@@ -89,3 +89,24 @@ def test_migration_matches_models(engine):
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == [], "models changed without a migration: add one under store/migrations/versions"
+
+
+def test_large_batches_refresh_planner_statistics(sessions, monkeypatch):
+    from sqlalchemy import text
+
+    from openstc.store import cdms as store_cdms_module
+
+    monkeypatch.setattr(store_cdms_module, "ANALYZE_AFTER", 2)
+    with transaction(sessions) as s:
+        store_cdms(s, [_cdm(1), _cdm(2, o2="3002")])
+    with sessions() as s:
+        if s.get_bind().dialect.name == "sqlite":
+            analyzed = s.scalar(text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'cdms'"))
+        else:
+            analyzed = s.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'cdms'"
+                    " AND schemaname = current_schema() AND last_analyze IS NOT NULL"
+                )
+            )
+    assert analyzed

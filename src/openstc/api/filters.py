@@ -10,6 +10,7 @@ convert raises :class:`~openstc.errors.InvalidArgumentError`, which the API answ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -167,4 +168,82 @@ def _datetime_clause(column: Any, op: Op, vals: list[tuple[datetime, bool]]) -> 
         case "between":
             end, end_hi = span(vals[1])
             return and_(column >= lo, column < end_hi) if end_hi else and_(column >= lo, column <= end)
+    raise InvalidArgumentError("unsupported operator for times")  # pragma: no cover
+
+
+# --- the same grammar as SQL text --------------------------------------------------------------
+
+Bind = Callable[[Any], str]
+
+
+def filter_sql(
+    column: str,
+    raw: str,
+    kind: Kind = "str",
+    *,
+    bind: Bind,
+    pg: bool,
+    name: str = "filter",
+    allowed: tuple[Op, ...] = OPS,
+) -> str:
+    """:func:`filter_clause` as SQL text: ``bind(value)`` records a parameter and returns its
+    placeholder. Same parsing, conversions and semantics (the filter tests run both on both
+    databases); used where building SQLAlchemy expressions costs more than the query itself."""
+    f = parse_filter(raw)
+    if f.op not in allowed:
+        raise InvalidArgumentError(
+            f"{name}: operator {f.op} is not allowed here (allowed: {', '.join(allowed)})"
+        )
+    if f.op in ("like", "notlike"):
+        if kind != "str":
+            raise InvalidArgumentError(f"{name}: like/not-like applies to text fields only")
+        pattern = "%" + "%".join(_escape_like(p) for p in f.values[0].split("*")) + "%"
+        # SQLAlchemy's ilike: ILIKE on PostgreSQL, lower() LIKE lower() elsewhere.
+        like = (
+            f"{column} ILIKE {bind(pattern)} ESCAPE '\\'"
+            if pg
+            else f"lower({column}) LIKE lower({bind(pattern)}) ESCAPE '\\'"
+        )
+        return like if f.op == "like" else f"(NOT ({like}) OR {column} IS NULL)"
+    vals = [_convert(v, kind, name) for v in f.values]
+    if kind == "datetime":
+        return _datetime_sql(column, f.op, vals, bind)
+    v0 = vals[0]
+    match f.op:
+        case "ne":
+            return f"({column} != {bind(v0)} OR {column} IS NULL)"
+        case "in":
+            return f"{column} IN ({', '.join(bind(v) for v in vals)})"
+        case "between":
+            return f"{column} BETWEEN {bind(vals[0])} AND {bind(vals[1])}"
+    return f"{column} {_SQL_OPS[f.op]} {bind(v0)}"
+
+
+_SQL_OPS = {"eq": "=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+
+
+def _datetime_sql(column: str, op: Op, vals: list[tuple[datetime, bool]], bind: Bind) -> str:
+    """:func:`_datetime_clause` as SQL text (a bare date stands for the whole day)."""
+    t, date_only = vals[0]
+    hi = t + timedelta(days=1) if date_only else None
+    match op:
+        case "eq":
+            return f"({column} >= {bind(t)} AND {column} < {bind(hi)})" if hi else f"{column} = {bind(t)}"
+        case "ne":
+            return f"({column} < {bind(t)} OR {column} >= {bind(hi)})" if hi else f"{column} != {bind(t)}"
+        case "gt":
+            return f"{column} >= {bind(hi)}" if hi else f"{column} > {bind(t)}"
+        case "ge":
+            return f"{column} >= {bind(t)}"
+        case "lt":
+            return f"{column} < {bind(t)}"
+        case "le":
+            return f"{column} < {bind(hi)}" if hi else f"{column} <= {bind(t)}"
+        case "in":
+            return "(" + " OR ".join(_datetime_sql(column, "eq", [v], bind) for v in vals) + ")"
+        case "between":
+            end, end_date_only = vals[1]
+            if end_date_only:
+                return f"({column} >= {bind(t)} AND {column} < {bind(end + timedelta(days=1))})"
+            return f"({column} >= {bind(t)} AND {column} <= {bind(end)})"
     raise InvalidArgumentError("unsupported operator for times")  # pragma: no cover

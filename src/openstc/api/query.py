@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import asc, desc
 
-from openstc.api.filters import OPS, Kind, Op, filter_clause
+from openstc.api.filters import OPS, Kind, Op, filter_clause, filter_sql
 from openstc.errors import InvalidArgumentError
 
 
@@ -25,13 +26,18 @@ class FilterSpec:
     allowed: tuple[Op, ...] = OPS
 
 
+def filter_conditions(params: Mapping[str, str], specs: Mapping[str, FilterSpec]) -> list[Any]:
+    """The SQL conditions of the filter parameters present in ``params``."""
+    return [
+        filter_clause(spec.column, raw, spec.kind, name=name, allowed=spec.allowed)
+        for name, spec in specs.items()
+        if (raw := params.get(name)) is not None and raw != ""
+    ]
+
+
 def apply_filters(stmt: Any, params: Mapping[str, str], specs: Mapping[str, FilterSpec]) -> Any:
-    for name, spec in specs.items():
-        raw = params.get(name)
-        if raw is None or raw == "":
-            continue
-        stmt = stmt.where(filter_clause(spec.column, raw, spec.kind, name=name, allowed=spec.allowed))
-    return stmt
+    conds = filter_conditions(params, specs)
+    return stmt.where(*conds) if conds else stmt
 
 
 def reject_unknown(params: Iterable[str], known: Iterable[str], what: str) -> None:
@@ -128,3 +134,64 @@ def negotiate_format(
     if "text/csv" in a and "CSV" in allowed:
         return "CSV"
     return default
+
+
+class RawWhere:
+    """A WHERE clause as SQL text with positional parameters, for hot paths (the CDM list) where
+    building and caching SQLAlchemy expressions costs more than running the query (measured 1-3 ms
+    per request against 0.1-1 ms of SQL). Values are adapted as the store's column types do:
+    SQLite keeps UTC times as naive ``YYYY-MM-DD HH:MM:SS.ffffff`` text."""
+
+    def __init__(self, dialect: str) -> None:
+        self.pg = dialect == "postgresql"
+        self.clauses: list[str] = []
+        self.args: list[Any] = []
+
+    def bind(self, value: Any) -> str:
+        if isinstance(value, datetime):
+            value = value.astimezone(UTC)
+            if not self.pg:
+                value = value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        self.args.append(value)
+        return "%s" if self.pg else "?"
+
+    def add(self, clause: str) -> None:
+        self.clauses.append(clause)
+
+    def filters(self, params: Mapping[str, str], specs: Mapping[str, FilterSpec]) -> None:
+        for name, spec in specs.items():
+            raw = params.get(name)
+            if raw is None or raw == "":
+                continue
+            col = column_name(spec.column)
+            self.add(
+                filter_sql(col, raw, spec.kind, bind=self.bind, pg=self.pg, name=name, allowed=spec.allowed)
+            )
+
+    def sql(self) -> str:
+        return " AND ".join(f"({c})" for c in self.clauses) if self.clauses else "1=1"
+
+
+def column_name(column: Any) -> str:
+    """The SQL name of a mapped attribute or column (``Cdm.tca`` -> ``tca``)."""
+    return str(getattr(column, "expression", column).name)
+
+
+def raw_order_by(
+    raw: str | None, columns: Mapping[str, Any], default: Sequence[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """:func:`apply_sort` for SQL text: ``[(column, ASC|DESC)]``, ``sort=field,DIR`` then ``default``."""
+    parts: list[tuple[str, str]] = []
+    if raw:
+        name, _, direction = raw.partition(",")
+        lookup = {k.lower(): v for k, v in columns.items()}
+        col = lookup.get(name.strip().lower())
+        if col is None:
+            raise InvalidArgumentError(
+                f"sort: unknown field {name.strip()!r} (known: {', '.join(sorted(columns))})"
+            )
+        d = (direction or "ASC").strip().upper()
+        if d not in ("ASC", "DESC"):
+            raise InvalidArgumentError("sort direction must be ASC or DESC")
+        parts.append((column_name(col), d))
+    return [*parts, *default]

@@ -1,8 +1,9 @@
 """Turning records (flat keyword dicts) into the TraCSS wire formats: KVN, JSON, NDJSON, XML, CSV.
 
-KVN follows TraCSS's layout (key left-justified in 41 columns, then ``= value``). When the CCSDS
-CDM codec of :mod:`openstc.formats` provides a writer it can replace these generic renderings;
-until then the stored KVN text is served when present and the keyword dict rendered otherwise.
+CDMs have their own renderers (``cdm_*``): TraCSS's KVN, CCSDS CDM XML inside ``<tracssCdms>`` and
+CSV under the V2 field names (:mod:`openstc.store.cdm_text`); their JSON and KVN lists concatenate
+the texts rendered when each CDM was stored, so the hot path builds bytes and never re-encodes.
+The generic renderers (KVN key left-justified in 41 columns, then ``= value``) serve the rest.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from fastapi.responses import Response
+
+from openstc.store import cdm_text
 
 
 def _text(v: Any) -> str:
@@ -94,3 +97,46 @@ def formatted(
     if fmt == "CSV":
         return Response(csv_many(records), media_type="text/csv", headers=headers)
     return Response(kvn_many(records, kvn_texts), media_type="text/plain", headers=headers)
+
+
+# --- CDMs ----------------------------------------------------------------------------------------
+
+_JSON_HEAD = b'{"default":{"tracssCdms":['
+_JSON_TAIL = b"]}}"
+
+
+def cdm_json(texts: Sequence[str], headers: dict[str, str] | None = None) -> Response:
+    """The metadata JSON envelope around stored compact record texts (no decoding, no re-encoding)."""
+    body = _JSON_HEAD + ",".join(texts).encode() + _JSON_TAIL
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def cdm_kvn(texts: Sequence[str], headers: dict[str, str] | None = None) -> Response:
+    """KVN CDMs concatenated with no separator line, as TraCSS serves them."""
+    body = "".join(t if t.endswith("\n") else t + "\n" for t in texts)
+    return Response(body.encode(), media_type="text/plain", headers=headers)
+
+
+def cdm_xml(
+    records: Sequence[dict[str, Any]], fields: Sequence[str] | None, headers: dict[str, str] | None = None
+) -> Response:
+    """``<tracssCdms>`` of CCSDS CDM XML documents; with ``fields`` each ``<cdm>`` holds just those."""
+    if fields:
+        names = [_canonical(records, f) for f in fields]
+        items = [cdm_text.xml_fields(r, [n for n in names if n]) for r in records]
+    else:
+        items = [cdm_text.xml_cdm(r) for r in records]
+    return Response(cdm_text.xml_document(items).encode(), media_type="application/xml", headers=headers)
+
+
+def cdm_csv(
+    records: Sequence[dict[str, Any]], fields: Sequence[str] | None, headers: dict[str, str] | None = None
+) -> Response:
+    """CSV under TraCSS's V2 field names; ``fields`` chooses and orders the columns."""
+    cols = [f.upper() for f in fields] if fields else None
+    return Response(cdm_text.csv_document(records, cols).encode(), media_type="text/csv", headers=headers)
+
+
+def _canonical(records: Sequence[dict[str, Any]], name: str) -> str | None:
+    up = name.strip().upper()
+    return up if any(up in r for r in records) else None

@@ -51,6 +51,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=10000")
+    # Reads through a shared memory map instead of read() calls into a 2 MB private cache: a CDM row
+    # spans pages (its JSON and KVN texts), and list queries touch thousands (measured 2x faster).
+    cur.execute("PRAGMA mmap_size=1073741824")
+    cur.execute("PRAGMA cache_size=-16384")
     cur.close()
 
 
