@@ -10,9 +10,7 @@ Parts (``--part``, default all, in this order):
   each sampled minimum) against the engine, side by side on the same 1-day window. When the
   baseline would run past ``--baseline-budget`` seconds it is stopped and its time extrapolated from
   the fraction of steps done (said so in the output).
-* ``recall``: 1 day, 200 sampled primaries vs the catalog, engine against an independent brute force
-  (30 s samples, linear-motion miss estimate at each sampled minimum, Brent refinement on SGP4
-  positions): recall must be 100 %.
+* recall of 200 sampled primaries against a brute force: ``benchmarks/bench_screening_recall.py``.
 * ``ephemeris``: one 7-day ephemeris (60 s states, EME2000, Hermite) of a LEO payload vs the catalog.
 
 Run: ``.venv/bin/python benchmarks/bench_screening.py [--part full] [--workers 2]``
@@ -28,11 +26,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numba as nb
 import numpy as np
 
 from openstc.astro import frames
-from openstc.astro.sgp4prop import datetime_to_jd, offset_to_datetime, perigee_apogee_m
+from openstc.astro.sgp4prop import datetime_to_jd, offset_to_datetime
 from openstc.commands.screen import execute
 from openstc.formats.catalog import load_catalog
 from openstc.formats.elset import to_satrec
@@ -133,133 +130,12 @@ def naive_baseline(objs: list[ScreeningObject], days: float, budget_s: float) ->
     return elapsed * n_steps / done, found, partial
 
 
-# ---------------------------------------------------------------------------------------- recall
-@nb.njit(cache=True)  # type: ignore[misc]
-def _sampled_minima(rp, vp, rs, vs, step, limit):  # type: ignore[no-untyped-def]
-    """(secondary, sample) of every sampled local minimum whose linear-motion miss is within ``limit``."""
-    out_s = []
-    out_k = []
-    m = rp.shape[0]
-    for j in range(rs.shape[0]):
-        prev2 = 1e300
-        prev = 1e300
-        for k in range(m):
-            dx = rs[j, k, 0] - rp[k, 0]
-            dy = rs[j, k, 1] - rp[k, 1]
-            dz = rs[j, k, 2] - rp[k, 2]
-            d = math.sqrt(dx * dx + dy * dy + dz * dz)
-            if k >= 2 and prev <= prev2 and prev < d:
-                kk = k - 1
-                ex = rs[j, kk, 0] - rp[kk, 0]
-                ey = rs[j, kk, 1] - rp[kk, 1]
-                ez = rs[j, kk, 2] - rp[kk, 2]
-                ux = vs[j, kk, 0] - vp[kk, 0]
-                uy = vs[j, kk, 1] - vp[kk, 1]
-                uz = vs[j, kk, 2] - vp[kk, 2]
-                u2 = ux * ux + uy * uy + uz * uz
-                t = -(ex * ux + ey * uy + ez * uz) / max(u2, 1e-12)
-                if t > step:
-                    t = step
-                elif t < -step:
-                    t = -step
-                mx = ex + ux * t
-                my = ey + uy * t
-                mz = ez + uz * t
-                if math.sqrt(mx * mx + my * my + mz * mz) <= limit:
-                    out_s.append(j)
-                    out_k.append(kk)
-            if not math.isfinite(d):
-                d = 1e300
-            prev2 = prev
-            prev = d
-    return out_s, out_k
-
-
-def brute_force_primaries(
-    objs: list[ScreeningObject], prim_idx: list[int], days: float
-) -> set[tuple[int, int, int]]:
-    from scipy.optimize import brentq
-    from sgp4.api import SatrecArray
-
-    sats = [to_satrec(o.elset) for o in objs]
-    jd, fr = datetime_to_jd(START)
-    step = 30.0
-    times = np.arange(-step, days * 86400.0 + 2 * step, step)
-    rng_ = [perigee_apogee_m(o.elset) for o in objs]
-    out: set[tuple[int, int, int]] = set()
-    e_all = None
-    for p in prim_idx:
-        rp_p, ra_p, _ = rng_[p]
-        cand = [
-            j
-            for j in range(len(objs))
-            if j != p and rng_[j][0] - 100e3 <= ra_p + 100e3 and rng_[j][1] + 100e3 >= rp_p - 100e3
-        ]
-        e, r, v = SatrecArray([sats[p]] + [sats[j] for j in cand]).sgp4(
-            np.full(times.size, jd), fr + times / 86400.0
-        )
-        r = r * 1e3
-        v = v * 1e3
-        r[e != 0] = np.nan
-        js, ks = _sampled_minima(r[0], v[0], r[1:], v[1:], step, THRESHOLD_M + 3e3)
-        for jj, kk in zip(js, ks, strict=True):
-            j = cand[jj]
-            tk = float(times[kk])
-
-            def f(t: float, j: int = j, p: int = p) -> float:
-                _, a1, _ = sats[p].sgp4(jd, fr + (t + 0.5) / 86400.0)
-                _, b1, _ = sats[j].sgp4(jd, fr + (t + 0.5) / 86400.0)
-                _, a0, _ = sats[p].sgp4(jd, fr + (t - 0.5) / 86400.0)
-                _, b0, _ = sats[j].sgp4(jd, fr + (t - 0.5) / 86400.0)
-                return math.dist(a1, b1) ** 2 - math.dist(a0, b0) ** 2
-
-            try:
-                tca = brentq(f, tk - step, tk + step, xtol=1e-6)
-            except ValueError:
-                continue
-            err1, a, _ = sats[p].sgp4(jd, fr + tca / 86400.0)
-            err2, b, _ = sats[j].sgp4(jd, fr + tca / 86400.0)
-            if err1 or err2 or not (0 < tca < days * 86400.0):
-                continue
-            if math.dist(a, b) * 1e3 <= THRESHOLD_M:
-                i1, i2 = sorted((objs[p].norad_id, objs[j].norad_id))
-                out.add((i1, i2, round(tca)))
-    _ = e_all
-    return out
-
-
-def recall(objs: list[ScreeningObject], n_primaries: int, workers: int) -> None:
-    rng = np.random.default_rng(20241101)
-    prim_idx = sorted(int(i) for i in rng.choice(len(objs), n_primaries, replace=False))
-    prim_ids = frozenset(objs[i].norad_id for i in prim_idx)
-    t = time.perf_counter()
-    ref = brute_force_primaries(objs, prim_idx, 1.0)
-    t_ref = time.perf_counter() - t
-    cfg = ScreeningConfig(start=START, duration_s=86400.0, volume=sphere(THRESHOLD_M), primaries=prim_ids)
-    t = time.perf_counter()
-    conj, _f, _s = merge(list(execute(objs, cfg, workers=workers)))
-    t_eng = time.perf_counter() - t
-    got = {}
-    for c in conj:
-        a, b = sorted((c.object1_norad_id, c.object2_norad_id))
-        got.setdefault((a, b), []).append((c.tca - START).total_seconds())
-    missed = [r for r in ref if not any(abs(t - r[2]) <= 1.0 for t in got.get((r[0], r[1]), []))]
-    extra = sum(len(v) for v in got.values()) - (len(ref) - len(missed))
-    print(
-        f"[recall] 1 d, {n_primaries} sampled primaries vs all, 5 km: brute force {len(ref)} conjunctions "
-        f"({t_ref:.0f} s), engine {len(conj)} ({t_eng:.1f} s); "
-        f"recall {100.0 * (len(ref) - len(missed)) / max(len(ref), 1):.2f} % "
-        f"({len(missed)} missed), engine-only {extra}"
-    )
-    for r in missed[:10]:
-        print("  missed:", r)
-
-
 # ------------------------------------------------------------------------------------- ephemeris
 def ephemeris_run(objs: list[ScreeningObject], norad_id: int = 25544, days: float = 7.0) -> None:
     from sgp4.api import Satrec
 
     obj = next(o for o in objs if o.norad_id == norad_id)
+    assert obj.elset is not None
     sat: Satrec = to_satrec(obj.elset)
     jd, fr = datetime_to_jd(START)
     times = np.arange(0.0, days * 86400.0 + 1.0, 60.0)
@@ -289,10 +165,9 @@ def ephemeris_run(objs: list[ScreeningObject], norad_id: int = 25544, days: floa
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--part", choices=["all", "full", "baseline", "recall", "ephemeris"], default="all")
+    ap.add_argument("--part", choices=["all", "full", "baseline", "ephemeris"], default="all")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--days", type=float, default=7.0)
-    ap.add_argument("--primaries", type=int, default=200)
     ap.add_argument("--baseline-budget", type=float, default=300.0)
     ap.add_argument(
         "--limit", type=int, default=0, help="screen every k-th object so that about N remain (quick runs)"
@@ -317,8 +192,6 @@ def main() -> int:
             f"[baseline] naive KD-tree every 60 s + refinement, 1 d, 1 process: {t_base:.0f} s{note}; "
             f"engine 1 process: {t_eng:.1f} s; speed-up x{t_base / t_eng:.1f}"
         )
-    if args.part in ("all", "recall"):
-        recall(objs, args.primaries, args.workers)
     if args.part in ("all", "ephemeris"):
         ephemeris_run(objs, days=args.ephemeris_days)
     return 0

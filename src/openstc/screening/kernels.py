@@ -14,8 +14,9 @@ through those states. Each coarse interval is cut into ``n_sub`` sub-steps. For 
   examined once. With a handful of primaries (primaries-vs-all) no grid is built: each primary's
   box is compared with every other box.
 * narrow phase: the relative motion over the sub-step is the cubic Hermite through the relative
-  states at both ends; its minimum distance is found from five samples and Newton steps on the
-  range rate. Pairs whose minimum is within their own threshold plus both margins are reported.
+  states at both ends; pairs whose Bezier hull stays beyond reach are dropped first (an exact bound),
+  otherwise its minimum distance is found from five samples and Newton steps on the range rate.
+  Pairs whose minimum is within their own threshold plus both margins are reported.
 
 Everything false-positive here is removed by the exact refinement that follows (real SGP4 calls);
 everything false-negative would be a missed conjunction, so margins are added, never subtracted.
@@ -26,6 +27,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 import numpy.typing as npt
+
+from openstc.screening.narrow import _cubic_min, _far
 
 F64 = npt.NDArray[np.float64]
 
@@ -93,66 +96,6 @@ def quintic_states(r: F64, v: F64, a: F64, h: float, k: int, s: float, out_p: F6
         _quintic_eval(r, v, a, i, k, h, s, out_p, out_v)
 
 
-@nb.njit(cache=True, inline="always")
-def _cubic_min(
-    d0x: float, d0y: float, d0z: float, u0x: float, u0y: float, u0z: float,
-    d1x: float, d1y: float, d1z: float, u1x: float, u1y: float, u1z: float, h: float,
-) -> tuple[float, float]:  # fmt: skip
-    """Minimum distance and its ``s`` in [0, 1] on the cubic Hermite through relative states (d, u)
-    at both ends of a sub-step of length ``h``: Newton on the range rate from five starts."""
-    ax = d0x
-    ay = d0y
-    az = d0z
-    bx = u0x * h
-    by = u0y * h
-    bz = u0z * h
-    cx = 3.0 * (d1x - d0x) - 2.0 * bx - u1x * h
-    cy = 3.0 * (d1y - d0y) - 2.0 * by - u1y * h
-    cz = 3.0 * (d1z - d0z) - 2.0 * bz - u1z * h
-    ex = -2.0 * (d1x - d0x) + bx + u1x * h
-    ey = -2.0 * (d1y - d0y) + by + u1y * h
-    ez = -2.0 * (d1z - d0z) + bz + u1z * h
-    best = 1e300
-    best_s = 0.0
-    for q in range(5):
-        s = 0.25 * q
-        for _it in range(8):
-            px = ax + s * (bx + s * (cx + s * ex))
-            py = ay + s * (by + s * (cy + s * ey))
-            pz = az + s * (bz + s * (cz + s * ez))
-            vx = bx + s * (2.0 * cx + 3.0 * s * ex)
-            vy = by + s * (2.0 * cy + 3.0 * s * ey)
-            vz = bz + s * (2.0 * cz + 3.0 * s * ez)
-            f = px * vx + py * vy + pz * vz
-            fp = (
-                vx * vx
-                + vy * vy
-                + vz * vz
-                + px * (2.0 * cx + 6.0 * s * ex)
-                + py * (2.0 * cy + 6.0 * s * ey)
-                + pz * (2.0 * cz + 6.0 * s * ez)
-            )
-            if fp <= 0.0:
-                break
-            s_new = s - f / fp
-            if s_new < 0.0:
-                s_new = 0.0
-            elif s_new > 1.0:
-                s_new = 1.0
-            done = abs(s_new - s) < 1e-7
-            s = s_new
-            if done:
-                break
-        px = ax + s * (bx + s * (cx + s * ex))
-        py = ay + s * (by + s * (cy + s * ey))
-        pz = az + s * (bz + s * (cz + s * ez))
-        dist2 = px * px + py * py + pz * pz
-        if dist2 < best:
-            best = dist2
-            best_s = s
-    return np.sqrt(best), best_s
-
-
 _OFF = 16384
 
 
@@ -214,7 +157,8 @@ def screen_chunk(
         if thr[i] > tmax:
             tmax = thr[i]
     nb_bits = 1
-    while (1 << nb_bits) < 8 * n:
+    # about two buckets per object: a small table stays in cache (its misses dominated the filter)
+    while (1 << nb_bits) < 2 * n:
         nb_bits += 1
     nbuck = 1 << nb_bits
     shift = 64 - nb_bits
@@ -232,8 +176,8 @@ def screen_chunk(
     ent_obj = np.empty(max_entries, dtype=np.int32)
     s_key = np.empty(max_entries, dtype=np.int64)
     s_obj = np.empty(max_entries, dtype=np.int32)
-    counts = np.zeros(nbuck, dtype=np.int64)
-    starts = np.zeros(nbuck, dtype=np.int64)
+    counts = np.zeros(nbuck, dtype=np.int32)
+    starts = np.zeros(nbuck, dtype=np.int32)
     touched = np.empty(max_entries, dtype=np.int64)
     big_obj = np.empty(n, dtype=np.int32)
     is_big = np.zeros(n, dtype=np.bool_)
@@ -456,6 +400,8 @@ def _pair(
     if primary[ib] and thr[ib] > t_ij:
         t_ij = thr[ib]
     lim = t_ij + margin[ia, k] + margin[ib, k]
+    if _far(ia, ib, p0, u0, p1, u1, hs, lim):
+        return count, examined
     dmin, smin = _cubic_min(
         p0[ib, 0] - p0[ia, 0], p0[ib, 1] - p0[ia, 1], p0[ib, 2] - p0[ia, 2],
         u0[ib, 0] - u0[ia, 0], u0[ib, 1] - u0[ia, 1], u0[ib, 2] - u0[ia, 2],

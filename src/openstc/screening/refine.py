@@ -35,23 +35,33 @@ def select_candidates(
     s: F64,
     hs: float,
     cand_t: F64,
-) -> list[tuple[int, int, float, float]]:
-    """Brackets (i, j, a, b) to refine: one per run of consecutive candidate sub-steps of a pair and
-    per interior minimum inside a run (co-orbital pairs can have several minima in one long run)."""
+    dist: F64 | None = None,
+) -> list[tuple[int, int, float, float, float]]:
+    """Brackets (i, j, a, b, guess) to refine: one per run of consecutive candidate sub-steps of a pair
+    (a long run of a slow co-orbital pair can hold several minima: :func:`refine_tca` finds each);
+    ``guess`` is the candidate time of the run whose interpolated distance ``dist`` is smallest."""
     if ci.size == 0:
         return []
     order = np.lexsort((sub_start, cj, ci))
-    out: list[tuple[int, int, float, float]] = []
-    i_s, j_s, t_s = ci[order], cj[order], sub_start[order]
+    out: list[tuple[int, int, float, float, float]] = []
+    i_s, j_s, t_s, c_s = ci[order], cj[order], sub_start[order], cand_t[order]
+    d_s = dist[order] if dist is not None else np.zeros(ci.size)
     n = ci.size
     k = 0
     while k < n:
         e = k + 1
         while e < n and i_s[e] == i_s[k] and j_s[e] == j_s[k] and t_s[e] - t_s[e - 1] < 1.5 * hs:
             e += 1
-        # a run k..e-1 of consecutive sub-steps: one bracket over the whole run (a long run of a slow
-        # pair can hold several minima; refine_tca finds each)
-        out.append((int(i_s[k]), int(j_s[k]), float(t_s[k] - 0.5 * hs), float(t_s[e - 1] + 1.5 * hs)))
+        best = k + int(np.argmin(d_s[k:e]))
+        out.append(
+            (
+                int(i_s[k]),
+                int(j_s[k]),
+                float(t_s[k] - 0.5 * hs),
+                float(t_s[e - 1] + 1.5 * hs),
+                float(c_s[best]),
+            )
+        )
         k = e
     return out
 
@@ -247,10 +257,30 @@ def judge(
     o = j if p == i else i
     vol = volumes[p]
     rp, vp, ro, vo = (ri, vi, rj, vj) if p == i else (rj, vj, ri, vi)
-    d = ro - rp
-    dvel = vo - vp
     entry_s = _crossing(prop, p, o, vol, t_inside, -1.0, speed)
     exit_s = _crossing(prop, p, o, vol, t_inside, +1.0, speed)
+    return record(prop, objects, config, p, o, vol, tca_s, rp, vp, ro, vo, speed, entry_s, exit_s)
+
+
+def record(
+    prop: Propagator,
+    objects: Sequence[ScreeningObject],
+    config: ScreeningConfig,
+    p: int,
+    o: int,
+    vol: Volume,
+    tca_s: float,
+    rp: F64,
+    vp: F64,
+    ro: F64,
+    vo: F64,
+    speed: float,
+    entry_s: float | None,
+    exit_s: float | None,
+) -> Conjunction:
+    """The conjunction record of primary ``p`` and secondary ``o`` from their states at the TCA."""
+    d = ro - rp
+    dvel = vo - vp
     tca = offset_to_datetime(config.start, tca_s)
     cosang = float(np.dot(vp, vo) / (np.linalg.norm(vp) * np.linalg.norm(vo)))
     angle = math.degrees(math.acos(max(-1.0, min(1.0, cosang))))
