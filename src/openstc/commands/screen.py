@@ -232,7 +232,7 @@ def _init_worker(objects: list[ScreeningObject]) -> None:
 
 
 def _worker_shard(config: ScreeningConfig, shard: Shard) -> ShardResult:
-    return run_shard(_WORKER_OBJECTS, config, shard, clock=time.perf_counter)
+    return run_shard(_WORKER_OBJECTS, config, shard, clock=time.process_time)
 
 
 def execute(
@@ -265,7 +265,7 @@ def execute(
         return
     if workers <= 1:
         for s in shards:
-            yield run_shard(objects, config, s, clock=time.perf_counter)
+            yield run_shard(objects, config, s, clock=time.process_time)
         return
     import multiprocessing as mp
 
