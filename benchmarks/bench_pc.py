@@ -16,6 +16,7 @@ from openstc.pc.chan import pc2d_chan
 from openstc.pc.dilution import dilution_max_pc
 from openstc.pc.elrod import pc2d_elrod
 from openstc.pc.foster import pc2d
+from openstc.pc.hall2d import pc2d_hall
 from openstc.pc.hall3d import pc3d_hall
 from openstc.pc.maxpc import unknown_covariance_max_pc
 from openstc.pc.montecarlo import pc_monte_carlo
@@ -147,6 +148,15 @@ def main() -> None:
     dc = time.process_time() - c
     print(
         f"{'3D Nc (Hall), short LEO encounters':42s} {10:>9d} in {dc:7.3f} s CPU"
+        f" = {10 / dc:12,.1f} /s per core"
+    )
+    pc2d_hall(r1[0], v1[0], six1[0], r2[0], v2[0], six2[0], float(hbr[0]))  # compile, build caches
+    c = time.process_time()
+    for i in range(10):
+        pc2d_hall(r1[i], v1[i], six1[i], r2[i], v2[i], six2[i], float(hbr[i]))
+    dc = time.process_time() - c
+    print(
+        f"{'2D Nc (Hall), short LEO encounters':42s} {10:>9d} in {dc:7.3f} s CPU"
         f" = {10 / dc:12,.1f} /s per core"
     )
 

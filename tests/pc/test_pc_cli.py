@@ -66,3 +66,20 @@ def test_cdm_input(capsys: pytest.CaptureFixture[str]) -> None:
     # CARA's value for this CDM (Pc_MC_Kep2body unit test, 2D reference 0.42, tolerance 10%).
     assert row["pc"] == pytest.approx(0.42, rel=0.1)
     assert row["hbr_m"] == 20.0 and row["hbr_source"] == "cdm"
+
+
+def test_hall2d_method(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--method hall2d`` on a CARA 2D-Nc reference case (HST x DELTA 2 R/B, 6x6 covariances)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from pc_cases import by_id, states
+
+    case = by_id()["cara_pcmethod_000020580_conj_000022015_20210315_212955_20210313_065123_nc2d"]
+    s = states(case)
+    row = {k: getattr(s, k).tolist() for k in ("r1", "v1", "cov1", "r2", "v2", "cov2")}
+    f = tmp_path / "cases.json"
+    f.write_text(json.dumps([{**row, "hbr": s.hbr}]))
+    assert main(["pc", "--states", str(f), "--method", "hall2d"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["methods"]["hall2d"]["pc"] == pytest.approx(case["expected_pc"], rel=1e-3)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 # numpy and openstc.pc (scipy, numba) are imported inside the functions that use them so that
 # ``openstc --help`` (which imports every command module) stays fast. Kept equal to
 # ``openstc.pc.METHODS`` by tests/pc/test_pc_bulk.py.
-METHOD_CHOICES = ("chan", "elrod", "foster", "hall3d", "montecarlo", "montecarlo_twobody")
+METHOD_CHOICES = ("chan", "elrod", "foster", "hall2d", "hall3d", "montecarlo", "montecarlo_twobody")
 
 
 def register(subparsers: Any) -> None:

@@ -4,6 +4,7 @@ Pure functions over numpy arrays (SI units, one inertial frame). Entry point for
 openstc: :func:`compute_pc` (batch) returning one :class:`PcResult` per conjunction. One method per
 module: :mod:`~openstc.pc.foster` (2D numerical integration, default), :mod:`~openstc.pc.elrod`,
 :mod:`~openstc.pc.chan`, :mod:`~openstc.pc.hall3d` (3D Nc, for encounters where 2D fails),
+:mod:`~openstc.pc.hall2d` (Hall's 2D Nc: the 3D Nc expanded about one time),
 :mod:`~openstc.pc.montecarlo` (linear or two-body, optionally importance-sampled),
 :mod:`~openstc.pc.maxpc` (Frisbee),
 :mod:`~openstc.pc.dilution`, :mod:`~openstc.pc.covxcorr` (density cross-correlation);

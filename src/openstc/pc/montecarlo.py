@@ -9,7 +9,8 @@ velocity uncertainty is included; 3x3 means exact velocities). Two dynamics:
 * ``"two-body"``: each sampled object follows its own Keplerian orbit through a time window
   around TCA (default: Coppola's encounter bounds, at least +-60 s, at most +-half the shorter
   period); the closest approach is found on a time grid with cubic Hermite interpolation of the
-  relative position and Newton refinement. States are sampled as a Gaussian in equinoctial
+  relative position and Newton refinement. A hit is an entry into the sphere within the window
+  (outside at its start, inside later), CARA's rule. States are sampled as a Gaussian in equinoctial
   elements (``sampling="equinoctial"``, as CARA) so the uncertainty follows the orbit. This needs
   no short-encounter assumption and is the method to report when the 2D check fails (slow,
   long or GEO encounters).
@@ -100,8 +101,15 @@ def pc_monte_carlo(
     gm: float = GM_EARTH,
     sampling: Literal["equinoctial", "cartesian"] = "equinoctial",
     importance: bool = False,
+    hit_rule: Literal["closest", "entry"] = "entry",
 ) -> McResult:
     """Monte Carlo Pc per conjunction (same ``seed`` gives the same answer).
+
+    ``hit_rule`` (two-body): ``"entry"`` (default) counts a pair that enters the hard-body sphere in
+    the window, i.e. is outside it at the window's start and inside at some time (CARA's
+    Pc_MC_Kep2body: a pair overlapping at the start is counted apart, in its ``Pc_0``, and never as
+    a collision; it matters for slow and co-orbital pairs, whose overlap lasts through the window);
+    ``"closest"`` counts any pair whose separation falls below the radius in the window.
 
     ``importance=True`` (two-body dynamics, equinoctial sampling) draws around the peak-overlap
     orbits and weights each hit by its likelihood ratio: the estimate stays unbiased and its
@@ -109,7 +117,21 @@ def pc_monte_carlo(
     """
     if dynamics == "two-body":
         return _two_body(
-            r1, v1, cov1, r2, v2, cov2, hbr, trials, seed, confidence, window_s, gm, sampling, importance
+            r1,
+            v1,
+            cov1,
+            r2,
+            v2,
+            cov2,
+            hbr,
+            trials,
+            seed,
+            confidence,
+            window_s,
+            gm,
+            sampling,
+            importance,
+            hit_rule == "entry",
         )
     r1a, v1a, r2a, v2a = (as_vectors(a) for a in (r1, v1, r2, v2))
     n = r1a.shape[0]
@@ -227,6 +249,7 @@ def _mc_two_body_case(
     seed: int,
     gm: float,
     equinoctial: bool,
+    entry: bool = False,
 ) -> tuple[int, float, float]:
     """Hits, and the sum and sum of squares of the hits' likelihood ratios (1 when not weighted).
 
@@ -237,6 +260,7 @@ def _mc_two_body_case(
     ``y_q = mix^-1 (Z - shift)`` and ``log_det = log |det mix|``: the mean of ``hit x weight`` is an
     unbiased estimate of the Pc, and the weights never exceed ``1 / alpha`` (the mixture keeps the
     estimate sound where ``q`` misses part of the collision region). ``alpha = 1``: plain sampling.
+    ``entry``: a pair already inside the sphere at ``t0`` is no hit (CARA's rule, see ``hit_rule``).
     """
     np.random.seed(seed)
     hits = 0
@@ -269,6 +293,10 @@ def _mc_two_body_case(
         if equinoctial:
             x1 = equinoctial_to_cart(x1, gm)
             x2 = equinoctial_to_cart(x2, gm)
+        if entry:
+            r0 = _rel(x1, x2, t0, gm)
+            if r0[0] ** 2 + r0[1] ** 2 + r0[2] ** 2 < cut2:
+                continue
         if _min_sep2(x1, x2, t0, t1, nstep, gm, cut2) < cut2:
             hits += 1
             w = 1.0
@@ -335,6 +363,7 @@ def _two_body(
     gm: float,
     sampling: str,
     importance: bool = False,
+    entry: bool = False,
 ) -> McResult:
     r1a, v1a, r2a, v2a = (as_vectors(a) for a in (r1, v1, r2, v2))
     n = r1a.shape[0]
@@ -417,6 +446,7 @@ def _two_body(
             seed + i,
             gm,
             eq,
+            entry,
         )
         hits[i] = n_hit
         est[i] = sw / trials

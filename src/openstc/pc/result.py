@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from openstc.errors import InvalidArgumentError
-from openstc.pc import chan, dilution, elrod, foster, hall3d, maxpc, montecarlo
+from openstc.pc import chan, dilution, elrod, foster, hall2d, hall3d, maxpc, montecarlo
 from openstc.pc.applicability import assess_2d
 from openstc.pc.covariance import FloatArray, as_matrices, as_vectors
 from openstc.pc.geometry import REASON_NOT_FINITE, REASON_ZERO_VELOCITY, encounter_geometry
@@ -31,6 +31,7 @@ METHODS: dict[str, str] = {
     "montecarlo": montecarlo.CDM_METHOD,
     "montecarlo_twobody": "MONTE-CARLO-TWO-BODY",
     "hall3d": hall3d.CDM_METHOD,
+    "hall2d": hall2d.CDM_METHOD,
 }
 DEFAULT_METHODS = ("foster",)
 #: A position sigma beyond this (m; ~3 Earth-Moon distances) describes no orbit: such a covariance
@@ -127,8 +128,10 @@ def _hall3d_batch(
     hbr: FloatArray,
     idx: np.ndarray,
     reasons: dict[int, str] | None = None,
+    two_d: bool = False,
 ) -> FloatArray:
-    """Hall 3D-Nc Pc for the cases ``idx`` (NaN elsewhere or where it cannot be computed)."""
+    """Hall 3D-Nc (or with ``two_d`` 2D-Nc) Pc for the cases ``idx`` (NaN elsewhere or where it
+    cannot be computed)."""
     out = np.full(r1.shape[0], np.nan)
     for j in idx:
         i = int(j)
@@ -136,7 +139,8 @@ def _hall3d_batch(
         c1i[: c1[i].shape[0], : c1[i].shape[0]] = c1[i]
         c2i = np.zeros((6, 6))
         c2i[: c2[i].shape[0], : c2[i].shape[0]] = c2[i]
-        res = hall3d.pc3d_hall(r1[i], v1[i], c1i, r2[i], v2[i], c2i, float(hbr[i]))
+        fn = hall2d.pc2d_hall if two_d else hall3d.pc3d_hall
+        res = fn(r1[i], v1[i], c1i, r2[i], v2[i], c2i, float(hbr[i]))
         out[i] = res.pc
         if reasons is not None and res.reason:
             reasons[i] = res.reason
@@ -346,6 +350,7 @@ def _compute_batch(
 
     per_method: dict[str, tuple[FloatArray, dict[str, FloatArray]]] = {}
     hall_reasons: dict[int, str] = {}
+    hall2_reasons: dict[int, str] = {}
     for m in methods:
         if m == "foster":
             per_method[m] = (foster.pc_from_geometry(geo), {})
@@ -358,6 +363,11 @@ def _compute_batch(
                 r1a, v1a, c1, r2a, v2a, c2, hbr_a, np.flatnonzero(geo.ok & have_cov), hall_reasons
             )
             per_method[m] = (vals3, {})
+        elif m == "hall2d":
+            vals2 = _hall3d_batch(
+                r1a, v1a, c1, r2a, v2a, c2, hbr_a, np.flatnonzero(geo.ok & have_cov), hall2_reasons, True
+            )
+            per_method[m] = (vals2, {})
         elif m in ("montecarlo", "montecarlo_twobody"):
             mc = montecarlo.pc_monte_carlo(
                 r1a,
@@ -441,7 +451,7 @@ def _compute_batch(
             vals, extra = per_method[m]
             v = float(vals[i])
             usable = bool(have_cov[i]) and np.isfinite(v)
-            own = hall_reasons.get(i) if m == "hall3d" else None
+            own = {"hall3d": hall_reasons, "hall2d": hall2_reasons}.get(m, {}).get(i)
             why = None if usable else (str(reason[i]) or own or "Pc could not be computed")
             rows.append(
                 MethodPc(
