@@ -15,6 +15,10 @@ where the Pc is large (>= 5e-5) or where the effective conjunction-plane Pc (the
 expansion's miss vector, velocity and covariance) disagrees by more than 1 %, an adaptive cubature
 at CARA's tolerances (relative 1e-3 .. 1e-6 by Pc) replaces it, as CARA's quad2d does.
 
+Which local minimum: as CARA, the search starts from the points of the curvilinear refinement
+(:mod:`openstc.pc.hall2d_search`); only where that gives no finite time sigma or its shift-bisect
+search does not converge, from the straight-line Newton on TCA's peak overlap, then downhill from TCA.
+
 One expansion about one time: for a temporally isolated encounter it equals 3D-Nc at a fraction of
 the cost; where the rate peaks elsewhere (slow or repeating encounters) the two differ, which is
 what CARA's usage-violation checks are for. SI units; the Pc is ``min(1, Nc)``.
@@ -37,6 +41,7 @@ from openstc.pc.equinoctial import (
     rotate_state_cov,
 )
 from openstc.pc.foster import pc2d
+from openstc.pc.hall2d_search import curvilinear, search_start
 from openstc.pc.hall3d import _SPHERE
 from openstc.pc.peakoverlap import STEP_FLOOR, peak_overlap
 from openstc.pc.twobody import GM_EARTH
@@ -278,6 +283,17 @@ def pc2d_hall(
 def _solve(
     els: _Elements, x1: FloatArray, c1: FloatArray, x2: FloatArray, c2: FloatArray, hbr: float
 ) -> Nc2DResult:
+    # CARA's route: the curvilinear refinement's points seed the search; where it gives no
+    # finite time sigma or the search does not converge, the straight-line Newton from TCA.
+    r, v = x2[:3] - x1[:3], x2[3:] - x1[3:]
+    cl = curvilinear(els.y, r, v, (c1 + c2)[:3, :3], els.clip)
+    start = search_start(els.y, cl)
+    if start is not None:
+        tmin, qconv = start
+        ms = _refine(els, tmin, cl.sigma, 1e-3, 15, not qconv) or _refine(
+            els, tmin, cl.sigma, 3e-3, 20, not qconv
+        )
+        return _sphere(ms, hbr) if ms is not None else _no_minimum()
     tmin, tsg, ok = _linear_min(els)
     ms = None
     if ok:
@@ -285,7 +301,6 @@ def _solve(
     if ms is None:
         # The local straight-line search did not settle: search the effective distance itself,
         # downhill from TCA over a grid scaled by the nominal states' straight-line time sigma.
-        r, v = x2[:3] - x1[:3], x2[3:] - x1[3:]
         lam, vec = np.linalg.eigh((c1 + c2)[:3, :3])
         ainv = (vec / np.maximum(lam, (FCLIP * hbr) ** 2)) @ vec.T
         acoef = float(v @ ainv @ v)
@@ -300,15 +315,14 @@ def _solve(
             )
         ms = _refine(els, tmin, tsg, 1e-3, 15, False) or _refine(els, tmin, tsg, 3e-3, 20, False)
     if ms is None:
-        return Nc2DResult(
-            math.nan,
-            math.nan,
-            math.nan,
-            math.nan,
-            "",
-            "minimum of the effective Mahalanobis distance not found",
-        )
+        return _no_minimum()
     return _sphere(ms, hbr)
+
+
+def _no_minimum() -> Nc2DResult:
+    return Nc2DResult(
+        math.nan, math.nan, math.nan, math.nan, "", "minimum of the effective Mahalanobis distance not found"
+    )
 
 
 def _sphere(ms: _Refined, hbr: float) -> Nc2DResult:
