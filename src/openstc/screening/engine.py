@@ -14,6 +14,11 @@ range rate to 1e-7 s, :mod:`openstc.screening.batch`) and judged against the pri
 (:mod:`openstc.screening.judge`); what the batched path does not cover takes the scalar code of
 :mod:`openstc.screening.refine`.
 
+With few primaries (an uploaded ephemeris against the catalog) strong-drag objects are dropped when their
+sampled radius range misses every primary's (:func:`openstc.screening.radial.sampled_ranges`), and in
+each chunk only the grid intervals whose radius can reach a primary's are measured and screened
+(:func:`openstc.screening.radial.near_intervals`).
+
 The core never reads the clock: pass ``clock`` (e.g. ``time.perf_counter``) to get stage timings.
 """
 
@@ -47,7 +52,7 @@ from openstc.screening.model import (
     ShardStats,
 )
 from openstc.screening.propagator import Propagator
-from openstc.screening.radial import coarse_failures, radial_keep, volume_for
+from openstc.screening.radial import FEW_PRIMARIES, coarse_failures, near_intervals, radial_keep, volume_for
 
 F64 = npt.NDArray[np.float64]
 Clock = Callable[[], float]
@@ -70,7 +75,15 @@ def plan_shards(
 
 
 def _measure_margins(
-    prop: Propagator, r: F64, v: F64, a: F64, times: F64, h: float, hs: float, config: ScreeningConfig
+    prop: Propagator,
+    r: F64,
+    v: F64,
+    a: F64,
+    times: F64,
+    h: float,
+    hs: float,
+    config: ScreeningConfig,
+    valid: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[F64, int]:
     """Interpolation-error margin (m) per object and per interval, (n, m - 1), from SGP4 at the
     midpoints of every other interval (the first, third, ... and the last).
@@ -82,18 +95,38 @@ def _measure_margins(
     worst measured error within two intervals on each side, times ``error_safety``. A per-interval
     margin keeps one bad stretch (an object decaying late in the window, a resonant SDP4 object) from
     widening every other interval; intervals above ``FINE_MARGIN_M`` are measured again from exact
-    states at every sub-step (:func:`_fine_grid`)."""
+    states at every sub-step (:func:`_fine_grid`). With ``valid`` (few-primary runs, most intervals
+    masked) only the midpoints that some valid interval's margin depends on (within two intervals) are
+    measured, one SGP4 call per midpoint for the objects that need it; the other margins are the floor
+    and belong to intervals that are not screened."""
     n, mi = r.shape[0], times.size - 1
     meas = np.arange(0, mi, 2)
     if meas[-1] != mi - 1:
         meas = np.append(meas, mi - 1)
     mids = times[meas] + 0.5 * h
-    rm, vm, _ = prop.grid(mids)
     p = np.empty((n, meas.size, 3))
     u = np.empty((n, meas.size, 3))
     rz, vz, az = np.nan_to_num(r), np.nan_to_num(v), np.nan_to_num(a)
     for x, k in enumerate(meas.tolist()):
         kernels.quintic_states(rz, vz, az, h, k, 0.5, p[:, x], u[:, x])
+    if valid is None:
+        rm, vm, _ = prop.grid(mids)
+        used = n * meas.size
+    else:
+        need = valid.copy()
+        for d in (1, 2):  # worst[k] reads err[k - 1..k + 1], err[odd] reads its measured neighbours
+            need[:, d:] |= valid[:, :-d]
+            need[:, :-d] |= valid[:, d:]
+        rm = np.full((n, meas.size, 3), np.nan)
+        vm = np.full((n, meas.size, 3), np.nan)
+        used = 0
+        for x, k in enumerate(meas.tolist()):
+            rows = np.flatnonzero(need[:, k])
+            if rows.size:
+                rr, vv, _ = prop.grid(mids[x : x + 1], rows)
+                rm[rows, x] = rr[:, 0]
+                vm[rows, x] = vv[:, 0]
+                used += rows.size
     ep = np.linalg.norm(p - rm, axis=-1)
     ev = np.linalg.norm(u - vm, axis=-1)
     e_meas = ep + ev * hs * 0.5
@@ -106,7 +139,7 @@ def _measure_margins(
     if mi > 1:
         worst[:, 1:] = np.maximum(worst[:, 1:], err[:, :-1])
         worst[:, :-1] = np.maximum(worst[:, :-1], err[:, 1:])
-    return config.error_safety * worst + config.margin_floor_m, n * meas.size
+    return config.error_safety * worst + config.margin_floor_m, used
 
 
 #: above this interpolation-error margin an object's interval is screened from SGP4 states at every
@@ -142,23 +175,22 @@ def _fine_grid(
     fv = np.empty((sel_i.size, n_sub + 1, 3))
     ok = np.zeros(sel_i.size, dtype=np.bool_)
     used = 0
-    for obj in np.unique(sel_i):
-        rows = np.nonzero(sel_i == obj)[0]
-        t_b = (times[sel_k[rows]][:, None] + hs * q[None, :]).ravel()
-        t_m = (times[sel_k[rows]][:, None] + hs * (q[None, :-1] + 0.5)).ravel()
-        rr, vv = prop.many(int(obj), np.concatenate([t_b, t_m]))
-        used += t_b.size + t_m.size
+    # one SatrecArray call per interval for all its selected objects (a call per object cost more in
+    # Python than in SGP4); np.nonzero orders sel_i ascending within each interval, as grid() wants
+    t_off = np.concatenate([hs * q, hs * (q[:-1] + 0.5)])
+    for kk in np.unique(sel_k).tolist():
+        rows = np.flatnonzero(sel_k == kk)
+        t_b = times[kk] + hs * q
+        rr, vv, _e = prop.grid(times[kk] + t_off, sel_i[rows])
+        used += rows.size * t_off.size
         with np.errstate(invalid="ignore"):
-            rn = np.linalg.norm(rr, axis=1)
-            vn = np.linalg.norm(vv, axis=1)
+            rn = np.linalg.norm(rr, axis=2)
+            vn = np.linalg.norm(vv, axis=2)
             sane = (rn >= 0.98 * RE_M) & (vn * vn <= 2.2 * MU_M3_S2 / np.maximum(rn, 1.0))
-        nb_ = t_b.size
-        rb = rr[:nb_].reshape(rows.size, n_sub + 1, 3)
-        vb = vv[:nb_].reshape(rows.size, n_sub + 1, 3)
-        rm = rr[nb_:].reshape(rows.size, n_sub, 3)
-        good = sane[:nb_].reshape(rows.size, n_sub + 1).all(axis=1) & sane[nb_:].reshape(
-            rows.size, n_sub
-        ).all(axis=1)
+        rb = rr[:, : n_sub + 1]
+        vb = vv[:, : n_sub + 1]
+        rm = rr[:, n_sub + 1 :]
+        good = sane.all(axis=1)
         # cubic Hermite midpoint of each sub-step from exact end states
         pm = 0.5 * (rb[:, :-1] + rb[:, 1:]) + hs / 8.0 * (vb[:, :-1] - vb[:, 1:])
         with np.errstate(invalid="ignore"):
@@ -168,18 +200,35 @@ def _fine_grid(
         ok[rows] = good
         gi = rows[good]
         margin[sel_i[gi], sel_k[gi]] = config.error_safety * err[good] + config.margin_floor_m
-        sane_b = sane[:nb_].reshape(rows.size, n_sub + 1)
-        t_rows = t_b.reshape(rows.size, n_sub + 1)
+        sane_b = sane[:, : n_sub + 1]
         for y in np.nonzero(~good)[0]:  # rare: an object failing between grid points
-            ii, kk = int(sel_i[rows[y]]), int(sel_k[rows[y]])
+            ii = int(sel_i[rows[y]])
             valid[ii, kk] = False
             bad_s = ~sane_b[y]
-            t_fail = float(t_rows[y][np.argmax(bad_s)]) if bad_s.any() else float(t_rows[y][0])
+            t_fail = float(t_b[np.argmax(bad_s)]) if bad_s.any() else float(t_b[0])
             if 0.0 <= t_fail <= config.duration_s and t_fail < failed_at.get(ii, math.inf):
                 failed_at[ii] = t_fail
     keep = np.nonzero(ok)[0]
     row[sel_i[keep], sel_k[keep]] = np.arange(keep.size, dtype=np.int32)
     return row, fr[keep], fv[keep], used, failed_at
+
+
+#: an object whose osculating perigee at some grid point of a chunk is below this altitude may turn
+#: unphysical between grid points (decay): the few-primary mask keeps all its intervals
+DECAY_PERIGEE_M = 200e3
+
+
+def _low_perigee(r: F64, v: F64) -> npt.NDArray[np.bool_]:
+    """(n,) objects whose two-body osculating perigee at some good grid point is below
+    ``DECAY_PERIGEE_M`` (or whose orbit is not bound there)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rn = np.linalg.norm(r, axis=2)
+        inv_a = 2.0 / rn - np.einsum("ijk,ijk->ij", v, v) / MU_M3_S2
+        hv = np.cross(r, v)
+        p = np.einsum("ijk,ijk->ij", hv, hv) / MU_M3_S2
+        rp = p / (1.0 + np.sqrt(np.maximum(0.0, 1.0 - p * inv_a)))
+        low = (rp < RE_M + DECAY_PERIGEE_M) | (inv_a <= 0.0)
+    return np.asarray(low.any(axis=1), dtype=np.bool_)
 
 
 def _failure_reason(prop: Propagator, i: int, t_s: float) -> str:
@@ -227,6 +276,8 @@ def run_shard(
     else:
         primary = np.array([o.norad_id in config.primaries for o in objects], dtype=np.bool_)
     all_vs_all = config.primaries is None
+    prim_idx = np.flatnonzero(primary)
+    few = not all_vs_all and prim_idx.size <= FEW_PRIMARIES
     in_block = in_block_full
     # object acceleration bound for the radius-range sag: mu * e / rp^2 plus a floor for J2/drag
     rdot2 = np.full(n, 2.0)
@@ -277,6 +328,13 @@ def run_shard(
         acc = accel_j2(r)
         okm = err == 0
         valid = okm[:, :-1] & okm[:, 1:]
+        if few:
+            # few primaries: only intervals whose radius can reach a primary's are screened; objects
+            # failing in this chunk or about to decay keep every interval, so that their failure is
+            # still found to the sub-step by the fine grid
+            reach = near_intervals(prop, np.where(okm, rn, np.nan), times, prim_idx, thr, rdot2, n_sub)
+            reach[~okm.all(axis=1) | _low_perigee(r, v)] = True
+            valid &= reach
         in_win = (times >= 0.0) & (times <= config.duration_s)
         for bad_i in np.nonzero(~okm[:, in_win].all(axis=1))[0]:
             ii = int(bad_i)
@@ -298,7 +356,7 @@ def run_shard(
         vz = np.nan_to_num(v)
         az = np.nan_to_num(acc)
         # margins are measured in every chunk: interpolation error grows as elements age or decay
-        margin, used = _measure_margins(prop, r, v, acc, times, h, hs, config)
+        margin, used = _measure_margins(prop, r, v, acc, times, h, hs, config, valid if few else None)
         stats.propagations += used
         fine_row, fine_r, fine_v, used, failed_at = _fine_grid(prop, valid, margin, times, n_sub, config)
         stats.propagations += used

@@ -56,26 +56,45 @@ class Propagator:
         self.sat_of: dict[int, Satrec] = dict(zip(self.sgp_idx, self.sats, strict=True))
         self.calls = 0
 
-    def grid(self, times_s: F64) -> tuple[F64, F64, npt.NDArray[np.int16]]:
-        """r, v (n, m, 3) and error codes (n, m): 0 ok, sgp4 code, 100 outside ephemeris, 101 not loaded."""
+    def grid(
+        self, times_s: F64, rows: npt.NDArray[np.intp] | None = None
+    ) -> tuple[F64, F64, npt.NDArray[np.int16]]:
+        """r, v (n, m, 3) and error codes (n, m): 0 ok, sgp4 code, 100 outside ephemeris, 101 not loaded.
+        With ``rows`` (sorted object indices) only those objects, in that order: (rows.size, m, ...)."""
         m = times_s.size
-        r = np.full((self.n, m, 3), np.nan)
-        v = np.full((self.n, m, 3), np.nan)
-        err = np.full((self.n, m), 101, dtype=np.int16)
-        if self.arr is not None:
+        if rows is None:
+            arr, pos, tracks = self.arr, self.sgp_pos, self.tracks
+            n = self.n
+        else:
+            n = rows.size
+            at = np.searchsorted(rows, self.sgp_pos)
+            hit = at < n
+            hit[hit] = rows[at[hit]] == self.sgp_pos[hit]
+            sub = np.flatnonzero(hit)
+            arr = SatrecArray([self.sats[x] for x in sub.tolist()]) if sub.size else None
+            pos = at[sub]
+            tracks = {}
+            for i, tr in self.tracks.items():
+                x = int(np.searchsorted(rows, i))
+                if x < n and rows[x] == i:
+                    tracks[x] = tr
+        r = np.full((n, m, 3), np.nan)
+        v = np.full((n, m, 3), np.nan)
+        err = np.full((n, m), 101, dtype=np.int16)
+        if arr is not None:
             fr = self.fr0 + times_s / 86400.0
             jd = np.full(m, self.jd0)
-            e, rr, vv = self.arr.sgp4(jd, fr)
+            e, rr, vv = arr.sgp4(jd, fr)
             rr *= 1e3
             vv *= 1e3
             bad = e != 0
             rr[bad] = np.nan
             vv[bad] = np.nan
-            r[self.sgp_pos] = rr
-            v[self.sgp_pos] = vv
-            err[self.sgp_pos] = e
-            self.calls += len(self.sats) * m
-        for i, tr in self.tracks.items():
+            r[pos] = rr
+            v[pos] = vv
+            err[pos] = e
+            self.calls += int(pos.size) * m
+        for i, tr in tracks.items():
             rr, vv = tr.states(times_s)
             r[i] = rr
             v[i] = vv
