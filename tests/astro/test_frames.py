@@ -4,7 +4,7 @@ state given in TEME, J2000 and ITRF) and basic invariants of the RTN helpers."""
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -41,6 +41,16 @@ def test_round_trips_are_exact(frame: str) -> None:
     r2, v2 = frames.frame_to_teme(frame, T_EX, r, v)
     assert np.allclose(r2, R_TEME, atol=1e-6)
     assert np.allclose(v2, V_TEME, atol=1e-9)
+
+
+def test_vectorized_teme_to_j2000_matrices_equal_the_scalar_ones() -> None:
+    t0 = datetime(2024, 11, 1, 3, 7, 11, 250000, tzinfo=UTC)
+    offsets = np.array([-86400.0, 0.0, 0.5, 600.0, 3.5 * 86400.0, 7 * 86400.0])
+    stack = frames.teme_to_j2000_matrices(t0, offsets)
+    for k, off in enumerate(offsets):
+        one = frames.teme_to_j2000_matrix(t0 + timedelta(seconds=float(off)))
+        # 1e-15 rad is ~7 nm at GEO radius: the same rotation, summed in another order
+        assert np.abs(stack[k] - one).max() < 1e-15
 
 
 def test_unknown_frame_is_refused() -> None:

@@ -77,7 +77,12 @@ class EphemerisTrack:
         t = np.asarray(eph.times_s, dtype=np.float64) + offset
         r = np.array(eph.r_m, dtype=np.float64)
         v = np.array(eph.v_m_s, dtype=np.float64)
-        if eph.frame.upper() != "TEME":
+        if eph.frame.upper() in ("GCRF", "EME2000", "J2000", "ICRF"):
+            # one vectorized pass: M.T @ r for every state (a per-state loop costs ~1 s per 10,000 states)
+            m = frames.teme_to_j2000_matrices(start, t)
+            r = np.einsum("nji,nj->ni", m, r)
+            v = np.einsum("nji,nj->ni", m, v)
+        elif eph.frame.upper() != "TEME":
             from openstc.astro.sgp4prop import offset_to_datetime
 
             for k in range(t.size):

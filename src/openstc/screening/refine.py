@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import brentq
 
 from openstc.astro.sgp4prop import offset_to_datetime, seconds_between
 from openstc.screening.model import Conjunction, ObjectState, ScreeningConfig, ScreeningObject
@@ -88,6 +87,7 @@ def refine_tca(prop: Propagator, i: int, j: int, a: float, b: float) -> list[flo
     The root of ``d . v_rel`` (SGP4 velocities) is exact enough for fast pairs; SDP4 velocities are not
     exactly the derivative of its positions, which for slow pairs (GEO, co-orbital) moves that root by
     minutes, so there the range rate is taken from positions only (central difference)."""
+    from scipy.optimize import brentq  # scalar fallback only: keeps scipy out of a run's start-up
 
     def f_vel(t: float) -> float:
         st = _rel(prop, i, j, t)
@@ -192,6 +192,8 @@ def _crossing(
     prop: Propagator, p: int, o: int, vol: Volume, t_in: float, direction: float, speed: float
 ) -> float | None:
     """Time the secondary leaves the volume going from ``t_in`` (inside) in ``direction`` (+1/-1)."""
+    from scipy.optimize import brentq  # scalar fallback only: keeps scipy out of a run's start-up
+
     step = max(min(vol.radial_m, vol.in_track_m, vol.cross_track_m) / max(speed, 1e-3) * 0.5, 0.01)
     t_prev = t_in
     limit = CROSSING_LIMIT_S
