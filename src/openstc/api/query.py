@@ -83,19 +83,25 @@ def paging(
     return page, size
 
 
+def parse_sort(raw: str, columns: Mapping[str, Any]) -> tuple[Any, str]:
+    """``sort=field,ASC|DESC`` -> (the column, ``ASC``/``DESC``); field names match case-insensitively."""
+    name, _, direction = raw.partition(",")
+    lookup = {k.lower(): v for k, v in columns.items()}
+    col = lookup.get(name.strip().lower())
+    if col is None:
+        raise InvalidArgumentError(
+            f"sort: unknown field {name.strip()!r} (known: {', '.join(sorted(columns))})"
+        )
+    d = (direction or "ASC").strip().upper()
+    if d not in ("ASC", "DESC"):
+        raise InvalidArgumentError("sort direction must be ASC or DESC")
+    return col, d
+
+
 def apply_sort(stmt: Any, raw: str | None, columns: Mapping[str, Any], default: Sequence[Any]) -> Any:
     """``sort=field,ASC|DESC``; field names are matched case-insensitively against ``columns``."""
     if raw:
-        name, _, direction = raw.partition(",")
-        lookup = {k.lower(): v for k, v in columns.items()}
-        col = lookup.get(name.strip().lower())
-        if col is None:
-            raise InvalidArgumentError(
-                f"sort: unknown field {name.strip()!r} (known: {', '.join(sorted(columns))})"
-            )
-        d = (direction or "ASC").strip().upper()
-        if d not in ("ASC", "DESC"):
-            raise InvalidArgumentError("sort direction must be ASC or DESC")
+        col, d = parse_sort(raw, columns)
         stmt = stmt.order_by(asc(col) if d == "ASC" else desc(col))
     return stmt.order_by(*default)
 
@@ -183,15 +189,6 @@ def raw_order_by(
     """:func:`apply_sort` for SQL text: ``[(column, ASC|DESC)]``, ``sort=field,DIR`` then ``default``."""
     parts: list[tuple[str, str]] = []
     if raw:
-        name, _, direction = raw.partition(",")
-        lookup = {k.lower(): v for k, v in columns.items()}
-        col = lookup.get(name.strip().lower())
-        if col is None:
-            raise InvalidArgumentError(
-                f"sort: unknown field {name.strip()!r} (known: {', '.join(sorted(columns))})"
-            )
-        d = (direction or "ASC").strip().upper()
-        if d not in ("ASC", "DESC"):
-            raise InvalidArgumentError("sort direction must be ASC or DESC")
+        col, d = parse_sort(raw, columns)
         parts.append((column_name(col), d))
     return [*parts, *default]
