@@ -17,6 +17,9 @@ CATALOG = Path(__file__).resolve().parents[1] / "data" / "catalog" / "celestrak_
 START = datetime(2024, 11, 1, tzinfo=UTC)
 ISS = 25544
 DECAYING = 60667  # decays on day 5, unphysical between grid points before SGP4 reports error 6
+#: other objects that decay within the week (perigee below 200 km in some chunk: the few-primary run keeps
+#: their intervals near the Earth for the fine grid's failure search)
+DECAYING_TOO = (9704, 30343, 34142, 35474, 37473, 40672, 43329, 46149, 54310, 55252, 58335, 60247)
 
 
 def test_few_primaries_match_a_run_of_everyone() -> None:
@@ -30,7 +33,9 @@ def test_few_primaries_match_a_run_of_everyone() -> None:
         for o in objs
         if o.elset is not None and abs(o.elset.mean_motion_rev_day - iss.elset.mean_motion_rev_day) < 0.05
     ]
-    picked = {o.norad_id for o in shell[:150]} | {o.norad_id for o in objs[::400]} | {ISS, DECAYING}
+    picked = (
+        {o.norad_id for o in shell[:150]} | {o.norad_id for o in objs[::400]} | {ISS, DECAYING, *DECAYING_TOO}
+    )
     sample = [o for o in objs if o.norad_id in picked]
     cfg = ScreeningConfig(
         start=START, duration_s=7 * 86400.0, volume=sphere(20e3), primaries=frozenset({ISS})
@@ -50,3 +55,4 @@ def test_few_primaries_match_a_run_of_everyone() -> None:
     f_few = {f.norad_id: f.at for f in few_fail}
     f_all = {f.norad_id: f.at for f in every_fail}
     assert DECAYING in f_all and f_few == f_all
+    assert len(f_all) >= 10

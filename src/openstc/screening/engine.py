@@ -5,7 +5,8 @@ that are independent: each propagates every object over its own window, keeps th
 TCA falls inside its window and whose pair it owns, and returns them. The shell executes shards in
 one process, a process pool or a Dask cluster; :func:`merge` makes the outcome identical.
 
-Per shard and per time chunk: SGP4 on a coarse grid (``coarse_step_s``) with ``SatrecArray``,
+Per shard and per time chunk: SGP4 on a coarse grid (``coarse_step_s``) with ``SatrecArray`` (the points
+a chunk's grid shares with the previous chunk's extended grid are not propagated again),
 accelerations from two-body + J2, quintic Hermite polynomials between grid points whose error is
 measured against SGP4 at the midpoints of every other interval (the margin, times a safety factor,
 inflates every filter test), the compiled filter of :mod:`openstc.screening.kernels`, then all
@@ -146,6 +147,11 @@ def _measure_margins(
 #: sub-step instead (eccentric orbits near perigee, objects about to decay): a margin of many km would
 #: let the object pair with much of the catalog
 FINE_MARGIN_M = 1000.0
+#: a fine interval with a state this close to the Earth (radius below the Earth's plus this) has its
+#: sub-step cubics measured at every sub-step midpoint, not every other one, so that an object
+#: decaying between the states is still found at the sub-step (SGP4 fails below one Earth radius; a
+#: radius changes by a few km at most in half a sub-step)
+FINE_DECAY_GUARD_M = 50e3
 
 
 def _fine_grid(
@@ -155,11 +161,21 @@ def _fine_grid(
     times: F64,
     n_sub: int,
     config: ScreeningConfig,
+    states: tuple[F64, F64] | None = None,
 ) -> tuple[npt.NDArray[np.int32], F64, F64, int, dict[int, float]]:
     """SGP4 states at every sub-step boundary of the intervals whose margin exceeds ``FINE_MARGIN_M``;
     their margin is replaced by the measured error of the sub-step cubic (``margin`` updated in place).
     An interval in which SGP4 fails or turns unphysical between grid points (an object decaying) is
     dropped (``valid`` updated in place) and the first such time reported.
+
+    The cubic's error is measured by SGP4 at the midpoints of every other sub-step (the first, third, ...
+    and the last), as :func:`_measure_margins` does over coarse intervals: it follows the fourth
+    derivative of the motion, which changes over a fraction of an orbit, never within a sub-step, so
+    the largest measured error stands for the interval's (every unmeasured sub-step has measured
+    neighbours on both sides), times ``error_safety``. Intervals with a failed, unphysical or
+    near-Earth state (``FINE_DECAY_GUARD_M``) are measured at every midpoint, exactly as before.
+    ``states``: the grid's (r, v) (n, m, 3) when known: the intervals' ends are taken from it instead
+    of being propagated again.
     Returns (row per (object, interval) or -1, positions, velocities, propagations used,
     {object: time of its first failure inside an interval})."""
     n, mi = margin.shape
@@ -171,46 +187,81 @@ def _fine_grid(
         return row, empty, empty, 0, failed_at
     hs = float(times[1] - times[0]) / n_sub
     q = np.arange(n_sub + 1, dtype=np.float64)
-    fr = np.empty((sel_i.size, n_sub + 1, 3))
-    fv = np.empty((sel_i.size, n_sub + 1, 3))
-    ok = np.zeros(sel_i.size, dtype=np.bool_)
-    used = 0
+    meas = np.arange(0, n_sub, 2)
+    if meas[-1] != n_sub - 1:
+        meas = np.append(meas, n_sub - 1)
+    later = np.setdiff1d(np.arange(n_sub), meas)
+    bnd = q if states is None else q[1:-1]
+    t_first = np.concatenate([hs * bnd, hs * (meas + 0.5)])
+    ns = sel_i.size
+    r1 = np.empty((ns, t_first.size, 3))
+    v1 = np.empty((ns, t_first.size, 3))
     # one SatrecArray call per interval for all its selected objects (a call per object cost more in
-    # Python than in SGP4); np.nonzero orders sel_i ascending within each interval, as grid() wants
-    t_off = np.concatenate([hs * q, hs * (q[:-1] + 0.5)])
-    for kk in np.unique(sel_k).tolist():
-        rows = np.flatnonzero(sel_k == kk)
+    # Python than in SGP4); np.nonzero orders sel_i ascending within each interval, as grid() wants.
+    # Everything else is done once for all intervals: with few objects per interval the numpy calls
+    # per interval cost more than SGP4
+    groups = [(kk, np.flatnonzero(sel_k == kk)) for kk in np.unique(sel_k).tolist()]
+    for kk, rows in groups:
+        r1[rows], v1[rows], _e = prop.grid(times[kk] + t_first, sel_i[rows])
+    used = ns * t_first.size
+    if states is None:
+        rb, vb = r1[:, : n_sub + 1], v1[:, : n_sub + 1]
+    else:
+        r_g, v_g = states
+        rb = np.concatenate(
+            [r_g[sel_i, sel_k][:, None], r1[:, : n_sub - 1], r_g[sel_i, sel_k + 1][:, None]], axis=1
+        )
+        vb = np.concatenate(
+            [v_g[sel_i, sel_k][:, None], v1[:, : n_sub - 1], v_g[sel_i, sel_k + 1][:, None]], axis=1
+        )
+    rm = np.full((ns, n_sub, 3), np.nan)
+    vm = np.full((ns, n_sub, 3), np.nan)
+    rm[:, meas] = r1[:, bnd.size :]
+    vm[:, meas] = v1[:, bnd.size :]
+    guard = RE_M + FINE_DECAY_GUARD_M
+    with np.errstate(invalid="ignore"):
+        rn_b = np.linalg.norm(rb, axis=2)
+        rn_m = np.linalg.norm(rm, axis=2)
+        sane_b = _sane(rn_b, vb)
+        sane_m = _sane(rn_m, vm)
+        clear = (rn_b >= guard).all(axis=1) & (rn_m[:, meas] >= guard).all(axis=1)
+    every = ~(clear & sane_b.all(axis=1) & sane_m[:, meas].all(axis=1))
+    sane_m[:, later] = True  # not measured: no failure seen
+    if every.any():  # rare: measure the other midpoints too, to find a failure to the sub-step
+        for kk, rows in groups:
+            rows = rows[every[rows]]
+            if rows.size:
+                r2, v2, _e = prop.grid(times[kk] + hs * (later + 0.5), sel_i[rows])
+                used += rows.size * later.size
+                rm[np.ix_(rows, later)] = r2
+                with np.errstate(invalid="ignore"):
+                    sane_m[np.ix_(rows, later)] = _sane(np.linalg.norm(r2, axis=2), v2)
+    good = sane_b.all(axis=1) & sane_m.all(axis=1)
+    # cubic Hermite midpoint of each sub-step from exact end states
+    pm = 0.5 * (rb[:, :-1] + rb[:, 1:]) + hs / 8.0 * (vb[:, :-1] - vb[:, 1:])
+    with np.errstate(invalid="ignore"):
+        err = np.fmax.reduce(np.linalg.norm(pm - rm, axis=-1), axis=1)
+    margin[sel_i[good], sel_k[good]] = config.error_safety * err[good] + config.margin_floor_m
+    for y in np.flatnonzero(~good).tolist():  # rare: an object failing between grid points
+        ii, kk = int(sel_i[y]), int(sel_k[y])
+        valid[ii, kk] = False
+        bad_s = ~sane_b[y]
         t_b = times[kk] + hs * q
-        rr, vv, _e = prop.grid(times[kk] + t_off, sel_i[rows])
-        used += rows.size * t_off.size
-        with np.errstate(invalid="ignore"):
-            rn = np.linalg.norm(rr, axis=2)
-            vn = np.linalg.norm(vv, axis=2)
-            sane = (rn >= 0.98 * RE_M) & (vn * vn <= 2.2 * MU_M3_S2 / np.maximum(rn, 1.0))
-        rb = rr[:, : n_sub + 1]
-        vb = vv[:, : n_sub + 1]
-        rm = rr[:, n_sub + 1 :]
-        good = sane.all(axis=1)
-        # cubic Hermite midpoint of each sub-step from exact end states
-        pm = 0.5 * (rb[:, :-1] + rb[:, 1:]) + hs / 8.0 * (vb[:, :-1] - vb[:, 1:])
-        with np.errstate(invalid="ignore"):
-            err = np.linalg.norm(pm - rm, axis=-1).max(axis=1)
-        fr[rows] = rb
-        fv[rows] = vb
-        ok[rows] = good
-        gi = rows[good]
-        margin[sel_i[gi], sel_k[gi]] = config.error_safety * err[good] + config.margin_floor_m
-        sane_b = sane[:, : n_sub + 1]
-        for y in np.nonzero(~good)[0]:  # rare: an object failing between grid points
-            ii = int(sel_i[rows[y]])
-            valid[ii, kk] = False
-            bad_s = ~sane_b[y]
-            t_fail = float(t_b[np.argmax(bad_s)]) if bad_s.any() else float(t_b[0])
-            if 0.0 <= t_fail <= config.duration_s and t_fail < failed_at.get(ii, math.inf):
-                failed_at[ii] = t_fail
-    keep = np.nonzero(ok)[0]
+        t_fail = float(t_b[np.argmax(bad_s)]) if bad_s.any() else float(t_b[0])
+        if 0.0 <= t_fail <= config.duration_s and t_fail < failed_at.get(ii, math.inf):
+            failed_at[ii] = t_fail
+    keep = np.flatnonzero(good)
     row[sel_i[keep], sel_k[keep]] = np.arange(keep.size, dtype=np.int32)
-    return row, fr[keep], fv[keep], used, failed_at
+    return row, np.ascontiguousarray(rb[keep]), np.ascontiguousarray(vb[keep]), used, failed_at
+
+
+def _sane(rn: F64, v: F64) -> npt.NDArray[np.bool_]:
+    """States SGP4 gave that are physical: radius ``rn`` above 0.98 Earth radii and speed below 1.48
+    times the escape speed there (SGP4 can return states without an error code for elements about to
+    fail); False for failed (NaN) states."""
+    vn2 = np.einsum("...k,...k->...", v, v)
+    out: npt.NDArray[np.bool_] = (rn >= 0.98 * RE_M) & (vn2 <= 2.2 * MU_M3_S2 / np.maximum(rn, 1.0))
+    return out
 
 
 #: an object whose osculating perigee at some grid point of a chunk is below this altitude may turn
@@ -218,17 +269,42 @@ def _fine_grid(
 DECAY_PERIGEE_M = 200e3
 
 
-def _low_perigee(r: F64, v: F64) -> npt.NDArray[np.bool_]:
+def _low_perigee(r: F64, v: F64, rn: F64 | None = None) -> npt.NDArray[np.bool_]:
     """(n,) objects whose two-body osculating perigee at some good grid point is below
-    ``DECAY_PERIGEE_M`` (or whose orbit is not bound there)."""
+    ``DECAY_PERIGEE_M`` (or whose orbit is not bound there). ``rn``: ``|r|`` when known."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        rn = np.linalg.norm(r, axis=2)
-        inv_a = 2.0 / rn - np.einsum("ijk,ijk->ij", v, v) / MU_M3_S2
-        hv = np.cross(r, v)
-        p = np.einsum("ijk,ijk->ij", hv, hv) / MU_M3_S2
+        if rn is None:
+            rn = np.linalg.norm(r, axis=2)
+        v2 = np.einsum("ijk,ijk->ij", v, v)
+        rv = np.einsum("ijk,ijk->ij", r, v)
+        inv_a = 2.0 / rn - v2 / MU_M3_S2
+        # |r x v|^2 = r^2 v^2 - (r.v)^2 (np.cross costs several times more)
+        p = (rn * rn * v2 - rv * rv) / MU_M3_S2
         rp = p / (1.0 + np.sqrt(np.maximum(0.0, 1.0 - p * inv_a)))
         low = (rp < RE_M + DECAY_PERIGEE_M) | (inv_a <= 0.0)
     return np.asarray(low.any(axis=1), dtype=np.bool_)
+
+
+def _chunk_grid(
+    prop: Propagator, times: F64, last: tuple[F64, F64, F64, npt.NDArray[np.int16]] | None
+) -> tuple[F64, F64, npt.NDArray[np.int16]]:
+    """``prop.grid(times)``, taking the states at the times the previous chunk's grid ends with (its
+    extension past the chunk's end: three of a chunk's 39 points with the default steps) from ``last``
+    instead of propagating them again. Those states were already checked for physical sense, which gives
+    the same answer again."""
+    if last is not None:
+        t_prev, r_prev, v_prev, e_prev = last
+        at = np.flatnonzero(t_prev == times[0])
+        if at.size:
+            c = t_prev.size - int(at[0])
+            if 0 < c < times.size and np.array_equal(t_prev[-c:], times[:c]):
+                r, v, err = prop.grid(times[c:])
+                return (
+                    np.concatenate([r_prev[:, -c:], r], axis=1),
+                    np.concatenate([v_prev[:, -c:], v], axis=1),
+                    np.concatenate([e_prev[:, -c:], err], axis=1),
+                )
+    return prop.grid(times)
 
 
 def _failure_reason(prop: Propagator, i: int, t_s: float) -> str:
@@ -308,13 +384,15 @@ def run_shard(
     found: dict[tuple[int, int, int], Conjunction] = {}
     chunk_start = t0
     cap = 1 << 16
+    last: tuple[F64, F64, F64, npt.NDArray[np.int16]] | None = None
     while chunk_start < t1 - 1e-9:
         chunk_end = min(chunk_start + config.chunk_s, t1)
         t_a = tick()
         # grid extended by one step on each side so refinement brackets near the edges are covered
         n_int = math.ceil((chunk_end - chunk_start) / h - 1e-9)
         times = chunk_start + h * np.arange(-1, n_int + 2, dtype=np.float64)
-        r, v, err = prop.grid(times)
+        r, v, err = _chunk_grid(prop, times, last)
+        last = (times, r, v, err)
         # SGP4 can return states without an error code that are physically meaningless (inside the
         # Earth, or faster than escape speed near it) for elements about to fail: treat them as failed
         with np.errstate(invalid="ignore"):
@@ -330,10 +408,17 @@ def run_shard(
         valid = okm[:, :-1] & okm[:, 1:]
         if few:
             # few primaries: only intervals whose radius can reach a primary's are screened; objects
-            # failing in this chunk or about to decay keep every interval, so that their failure is
-            # still found to the sub-step by the fine grid
+            # failing in this chunk keep every interval, and objects about to decay every interval in
+            # which their radius may come near the Earth's between the grid points (within the fine
+            # grid's guard, by the same radius bound as near_intervals'), so that their failure is still
+            # found to the sub-step by the fine grid: elsewhere they cannot fail between good states
             reach = near_intervals(prop, np.where(okm, rn, np.nan), times, prim_idx, thr, rdot2, n_sub)
-            reach[~okm.all(axis=1) | _low_perigee(r, v)] = True
+            near = valid & reach
+            reach[~okm.all(axis=1)] = True
+            low = _low_perigee(r, v, rn)
+            with np.errstate(invalid="ignore"):
+                r_lo = np.fmin(rn[low, :-1], rn[low, 1:]) - 0.125 * h * h * rdot2[low, None]
+            reach[low] |= ~(r_lo >= RE_M + FINE_DECAY_GUARD_M)
             valid &= reach
         in_win = (times >= 0.0) & (times <= config.duration_s)
         for bad_i in np.nonzero(~okm[:, in_win].all(axis=1))[0]:
@@ -358,7 +443,9 @@ def run_shard(
         # margins are measured in every chunk: interpolation error grows as elements age or decay
         margin, used = _measure_margins(prop, r, v, acc, times, h, hs, config, valid if few else None)
         stats.propagations += used
-        fine_row, fine_r, fine_v, used, failed_at = _fine_grid(prop, valid, margin, times, n_sub, config)
+        fine_row, fine_r, fine_v, used, failed_at = _fine_grid(
+            prop, valid, margin, times, n_sub, config, (r, v)
+        )
         stats.propagations += used
         for ii, t_fail in failed_at.items():
             if ii not in failures:
@@ -368,6 +455,10 @@ def run_shard(
                     _failure_reason(prop, ii, t_fail),
                     offset_to_datetime(config.start, t_fail),
                 )
+        if few:
+            # the other intervals of failing or decaying objects were kept for the failures the fine grid
+            # may find in them; no approach there can reach a primary's volume, so the filter skips them
+            valid &= near
         stage["propagate"] += tick() - t_a
         t_a = tick()
         while True:
