@@ -8,8 +8,10 @@ matches. Metadata only shows CDMs up to 10 days old (handbook Table 6.7.1). ``fo
 CDM XML inside ``<tracssCdms>``, ``CSV`` has TraCSS's V2 column names (:mod:`openstc.store.cdm_text`).
 
 The list is the service's hot path (issue #5): its SQL is written as text (no SQLAlchemy expression
-building per request), visibility runs on covering indexes, and JSON/KVN bodies are the texts stored
-with each CDM, concatenated.
+building per request) and runs on a raw pooled connection as one statement (the max-counter headers
+come with the page; autocommit on PostgreSQL: one round trip), visibility runs on covering indexes,
+JSON/KVN bodies are the texts stored with each CDM, concatenated, and GETs reach :func:`list_cdms`
+without FastAPI's routing layers (:data:`HOT_ROUTES`, served by ``openstc.api.app``).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from openstc.api import serialize
-from openstc.api.deps import DB, Auth, principal, state
+from openstc.api.deps import DB, Auth, cached_principal, load_principal_for, state
 from openstc.api.query import (
     FilterSpec,
     RawWhere,
@@ -38,10 +41,11 @@ from openstc.api.query import (
     select_fields,
 )
 from openstc.api.visibility import pair_visibility
-from openstc.auth.accounts import readable_norads
+from openstc.auth.accounts import readable_norads, readable_norads_use_catalog
 from openstc.errors import InvalidArgumentError
 from openstc.store import cdm_text
 from openstc.store.cdms import cdm_header, cdm_record, event_dto, record_json
+from openstc.store.db import generic_plan_pool
 from openstc.store.models import Cdm, ConjunctionEvent
 
 router = APIRouter(tags=["metadata"])
@@ -143,19 +147,118 @@ class _Query:
         return f"SELECT {{columns}} FROM cdms c JOIN ({picked}) AS p ON c.id = p.id ORDER BY {outer}", args
 
 
-def _where(s: DB, p: Auth, params: dict[str, str], now: datetime | None) -> _Query:
+class _Db:
+    """The database as the list routes use it: SQL text on one connection, and an ORM session only
+    when a rare path needs one (headersOnly, rows stored before revision 0002, principals not cached).
+
+    The hot path (:func:`list_cdms`) runs on a raw pooled DBAPI connection: no Session, no SQLAlchemy
+    result objects, and on PostgreSQL autocommit, so a list is one round trip (no BEGIN/ROLLBACK;
+    each statement is its own snapshot, as in a READ COMMITTED transaction)."""
+
+    def __init__(self, request: Request, session: Session | None = None) -> None:
+        st = state(request)
+        self.dialect = st.engine.dialect.name
+        self._engine = st.engine
+        self._sessions = st.sessions
+        self._session = session
+        self._owned: Session | None = None
+        self._raw: Any = None
+        # Set before the first query when its plan cannot depend on parameter values (see
+        # openstc.store.db.generic_plan_pool): PostgreSQL then reuses one plan per statement.
+        self.generic_plans = False
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self._owned = self._sessions()
+        return self._session
+
+    def rows(self, sql: str, args: Sequence[Any]) -> list[Any]:
+        if self._raw is None and self._owned is None and self._session is not None:
+            # A route that already holds a session: stay on its connection and transaction.
+            return list(self._session.connection().exec_driver_sql(sql, tuple(args)).all())
+        if self._raw is None:
+            pool = generic_plan_pool(self._engine) if self.generic_plans else None
+            raw = pool.connect() if pool is not None else self._engine.raw_connection()
+            if self.dialect == "postgresql":
+                _driver(raw).autocommit = True
+            self._raw = raw
+        cur = self._raw.cursor()
+        try:
+            cur.execute(sql, tuple(args))
+            return list(cur.fetchall())
+        except Exception:
+            # A connection the server closed must not go back to the pool (SQLAlchemy's
+            # execution path invalidates it the same way).
+            driver = _driver(self._raw)
+            if getattr(driver, "closed", False) or getattr(driver, "broken", False):
+                self._raw.invalidate()
+                self._raw = None
+            raise
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        if self._raw is not None:
+            raw, self._raw = self._raw, None
+            try:
+                driver = _driver(raw)
+                if self.dialect == "postgresql" and not driver.closed:
+                    driver.autocommit = False  # the pool's other users expect transactions
+            finally:
+                raw.close()  # back to the pool
+        if self._owned is not None:
+            self._owned.close()
+            self._owned = None
+
+    def __enter__(self) -> _Db:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def _driver(raw: Any) -> Any:
+    """The DBAPI connection (psycopg / sqlite3) inside a pooled connection."""
+    driver = raw.driver_connection
+    assert driver is not None  # a checked-out connection always has one
+    return driver
+
+
+def _readable_norads(db: _Db, p: Auth) -> frozenset[int] | None:
+    """:func:`readable_norads`, querying the catalog only for principals whose set depends on it."""
+    return readable_norads(db.session if readable_norads_use_catalog(p) else None, p)
+
+
+_ID_LISTS: dict[frozenset[int], str] = {}
+
+
+def _id_list(norads: frozenset[int]) -> str:
+    """``norads`` as the SQL list ``1, 2, 3`` (sorted: stable statement text for prepared plans),
+    remembered per set: a pure function of the set, and a principal's set is the same object for
+    PRINCIPAL_CACHE_S (frozenset hashes are cached)."""
+    text = _ID_LISTS.get(norads)
+    if text is None:
+        text = ", ".join(str(int(n)) for n in sorted(norads))
+        if len(_ID_LISTS) > 1000:
+            _ID_LISTS.clear()
+        _ID_LISTS[norads] = text
+    return text
+
+
+def _where(db: _Db, p: Auth, params: dict[str, str], now: datetime | None) -> _Query:
     """Visibility, the Metadata time window and every filter of ``params`` as SQL text.
 
     Visibility is :func:`openstc.api.visibility.pair_visibility` (same policy, checked by the access
     matrix). ``now`` None: no Metadata time window (a batch's CDMs, whatever their age)."""
-    w = RawWhere(s.get_bind().dialect.name)
-    norads = readable_norads(s, p)
+    w = RawWhere(db.dialect)
+    norads = _readable_norads(db, p)
     ids = None
     if norads is not None:
         if not norads:
             w.add("1 = 0")
         else:
-            ids = ", ".join(str(int(n)) for n in sorted(norads))
+            ids = _id_list(norads)
             w.add(f"is_candidate = {w.bind(False)} OR owner_org_id = {w.bind(p.org_id)}")
     if now is not None:
         w.add(f"creation_date >= {w.bind(now - METADATA_CDM_TTL)}")
@@ -178,18 +281,26 @@ def _where(s: DB, p: Auth, params: dict[str, str], now: datetime | None) -> _Que
     return _Query(w, ids)
 
 
-def _rendered(s: DB, rows: Sequence[Any], render: Callable[[dict[str, Any]], str]) -> list[str]:
+def _rendered(db: _Db, rows: Sequence[Any], render: Callable[[dict[str, Any]], str]) -> list[str]:
     """The stored texts of ``rows`` (id, text); rows stored before revision 0002 are rendered now."""
     missing = [r[0] for r in rows if r[1] is None]
     if not missing:
         return [r[1] for r in rows]
+    s = db.session
     done = {c.id: render(cdm_record(c)) for c in s.scalars(select(Cdm).where(Cdm.id.in_(missing)))}
     return [r[1] if r[1] is not None else done[r[0]] for r in rows]
 
 
+# The newest CDM's counter and correlation id (the max-counter headers), as two scalar subqueries the
+# page query selects with its rows: computed once per statement (an uncorrelated InitPlan in
+# PostgreSQL, a once-only subquery in SQLite), and the same snapshot as the page.
+_TOP = "SELECT {col} FROM cdms ORDER BY counter DESC LIMIT 1"
+_TOP_COLUMNS = f"({_TOP.format(col='counter')}), ({_TOP.format(col='correlation_id')})"
+
+
 def _respond(
     request: Request,
-    s: DB,
+    db: _Db,
     query: tuple[str, list[Any]],
     params: dict[str, str],
     headers: dict[str, str] | None = None,
@@ -197,13 +308,17 @@ def _respond(
 ) -> Response:
     """Run ``query`` (SQL text selecting ``{columns}`` of CDMs, ordered and limited; its parameters)
     and answer in the negotiated format. The hot path (JSON or KVN, no ``fields``) reads only the
-    texts stored with each CDM and concatenates them."""
+    texts stored with each CDM and concatenates them. ``headers`` given: they get the max-counter
+    headers (read with the page, in the same statement)."""
     sql, args = query
     fmt = negotiate_format(params.get("format"), request.headers.get("accept"), "KVN")
     fields = parse_fields(params.get("fields"))
-    conn = s.connection()
+    top = f", {_TOP_COLUMNS}" if headers is not None else ""
     if parse_bool(params.get("headersOnly"), "headersOnly"):
-        ids = [r[0] for r in conn.exec_driver_sql(sql.replace("{columns}", "c.id"), tuple(args))]
+        id_rows = db.rows(sql.replace("{columns}", f"c.id{top}"), args)
+        _max_counter(db, headers, id_rows, 1)
+        ids = [r[0] for r in id_rows]
+        s = db.session
         by_id = {c.id: c for c in s.scalars(select(Cdm).where(Cdm.id.in_(ids)))} if ids else {}
         cdms = [by_id[i] for i in ids if i in by_id]
         if not cdms:
@@ -212,13 +327,14 @@ def _respond(
         return serialize.json_response({"headersOnly": [cdm_header(c) for c in cdms]}, headers=headers)
     kvn = fmt == "KVN" and not fields
     columns = "c.id, c.kvn, c.counter" if kvn else "c.id, c.record_json, c.counter"
-    rows = conn.exec_driver_sql(sql.replace("{columns}", columns), tuple(args)).all()
+    rows = db.rows(sql.replace("{columns}", columns + top), args)
+    _max_counter(db, headers, rows, 3)
     if not rows:
         return serialize.no_content(headers)
     _counter(headers, counter_header, [r[2] for r in rows])
     if kvn:
-        return serialize.cdm_kvn(_rendered(s, rows, cdm_text.kvn), headers)
-    texts = _rendered(s, rows, record_json)
+        return serialize.cdm_kvn(_rendered(db, rows, cdm_text.kvn), headers)
+    texts = _rendered(db, rows, record_json)
     if fmt == "JSON" and not fields:
         return serialize.cdm_json(texts, headers)
     records = [json.loads(t) for t in texts]
@@ -233,8 +349,20 @@ def _respond(
     return serialize.cdm_kvn([cdm_text.kvn(select_fields(r, fields)) for r in records], headers)
 
 
-def _args(query: tuple[str, list[Any]]) -> tuple[str, tuple[Any, ...]]:
-    return query[0], tuple(query[1])
+def _max_counter(db: _Db, headers: dict[str, str] | None, rows: list[Any], at: int) -> None:
+    """The max-counter headers from the page's rows (columns ``at`` and ``at + 1``); an empty page
+    carries none, so the database is asked on its own (an empty store keeps "0" and "")."""
+    if headers is None:
+        return
+    if rows:
+        counter, correlation = rows[0][at], rows[0][at + 1]
+    else:
+        top = db.rows(_TOP.format(col="counter, correlation_id"), [])
+        if not top:
+            return
+        counter, correlation = top[0]
+    headers["max-counter"] = str(counter)
+    headers["max-counter-correlation-id"] = str(correlation or "")
 
 
 def _counter(headers: dict[str, str] | None, wanted: bool, counters: list[int]) -> None:
@@ -255,34 +383,37 @@ def _counter(headers: dict[str, str] | None, wanted: bool, counters: list[int]) 
     responses={204: {"description": "No CDM matches"}},
 )
 async def list_cdms(request: Request) -> Response:
-    # Runs on the event loop, session and token check included: a list is ~1 ms of work, less than
-    # the three thread-pool hops of sync dependencies plus endpoint, and requests are served in
-    # arrival order instead of contending for the GIL (p99 with 32 clients: ~1 s -> see BENCHMARKS).
-    with state(request).sessions() as s:
-        return _list_cdms(request, s, principal(request, s))
+    # Runs on the event loop, token check included: a list is ~1 ms of work, less than the three
+    # thread-pool hops of sync dependencies plus endpoint, and requests are served in arrival order
+    # instead of contending for the GIL (p99 with 32 clients: ~1 s -> see BENCHMARKS). No session
+    # unless the principal is not cached or a rare path needs one (see _Db).
+    cached, claims = cached_principal(request)
+    with _Db(request) as db:
+        p = cached if cached is not None else load_principal_for(request, db.session, claims)
+        return _list_cdms(request, db, p)
 
 
-def _list_cdms(request: Request, s: DB, p: Auth) -> Response:
+# Served by openstc.api.app._App without FastAPI's routing layers (the routes above stay for OpenAPI
+# and for requests the fast path leaves alone).
+HOT_ROUTES = {"/metadata/v2/tracssCdm": list_cdms, "/metadata/tracssCdm": list_cdms}
+
+
+def _list_cdms(request: Request, db: _Db, p: Auth) -> Response:
     params = dict(request.query_params)
     now = datetime.now(UTC)
-    q = _where(s, p, params, now)
-    conn = s.connection()
+    q = _where(db, p, params, now)
+    # With a NORAD-id list, every plan starts from the two visibility indexes (or a filter's
+    # selective index): one generic plan per statement is as good as re-planning each time.
+    db.generic_plans = q.ids is not None
     if parse_bool(params.get("countOnly"), "countOnly"):
-        n = conn.exec_driver_sql(*_args(q.count())).scalar()
+        n = db.rows(*q.count())[0][0]
         return serialize.json_response({"countOnly": int(n or 0)})
     page, size = paging(params, 5000, 5000)
     assert size is not None
     order = raw_order_by(params.get("sort"), CDM_SORT, [("counter", "ASC")])
     query = q.page(order, size, page * size)
-    top = conn.exec_driver_sql(
-        "SELECT counter, correlation_id FROM cdms ORDER BY counter DESC LIMIT 1"
-    ).first()
-    headers = {
-        "max-counter": str(top[0]) if top else "0",
-        "max-counter-correlation-id": str(top[1] or "") if top else "",
-        "counter": "0",
-    }
-    return _respond(request, s, query, params, headers, counter_header=True)
+    headers = {"max-counter": "0", "max-counter-correlation-id": "", "counter": "0"}
+    return _respond(request, db, query, params, headers, counter_header=True)
 
 
 @router.get(
@@ -303,9 +434,10 @@ def cdms_by_batch(request: Request, s: DB, p: Auth) -> Response:
     if not batch:
         raise InvalidArgumentError("batchId is required")
     size = parse_int(params.get("size"), "size", 100000, 1, 100000)
-    q = _where(s, p, {}, None)
-    q.where.add(f"batch_id = {q.where.bind(batch)}")
-    return _respond(request, s, q.page([("counter", "ASC")], size, 0), params)
+    with _Db(request, s) as db:
+        q = _where(db, p, {}, None)
+        q.where.add(f"batch_id = {q.where.bind(batch)}")
+        return _respond(request, db, q.page([("counter", "ASC")], size, 0), params)
 
 
 EVENT_SORT = {

@@ -183,11 +183,18 @@ def load_principal(s: Session, user: User) -> Principal:
     )
 
 
-def readable_norads(s: Session, p: Principal) -> frozenset[int] | None:
+def readable_norads_use_catalog(p: Principal) -> bool:
+    """Whether :func:`readable_norads` queries the catalog for ``p`` (government and SSA
+    organizations: satellites by country); otherwise the principal alone answers it."""
+    return not (p.is_site_admin or p.level == "BASE" or p.org_kind in ("OO", "THIRD_PARTY"))
+
+
+def readable_norads(s: Session | None, p: Principal) -> frozenset[int] | None:
     """NORAD ids whose restricted data ``p`` reads; None means all (site admin).
 
     This is :func:`~openstc.auth.policy.satellite_access` turned into a set so that queries can
-    filter in SQL; ``tests/service/test_access_matrix.py`` checks that both agree.
+    filter in SQL; ``tests/service/test_access_matrix.py`` checks that both agree. ``s`` may be None
+    when :func:`readable_norads_use_catalog` is false (the CDM list then opens no session).
     """
     if p.is_site_admin:
         return None
@@ -211,6 +218,8 @@ def readable_norads(s: Session, p: Principal) -> frozenset[int] | None:
         )
         c = c.strip().lower()
         match = or_(*(func.lower(func.trim(col)) == c for col in cols))
+        if s is None:
+            raise ValueError("readable_norads needs a session for a country-based organization")
         base = frozenset(s.scalars(select(CatalogObject.norad_id).where(match)))
     if level in ("GROUP_ADMIN", "GROUP_MEMBER"):
         return base & p.group_norads

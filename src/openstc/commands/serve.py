@@ -163,6 +163,8 @@ def run(args: argparse.Namespace) -> int:
             ssl_certfile=str(args.cert) if args.cert else None,
             ssl_keyfile=str(args.key) if args.key else None,
             log_level=args.log_level,
+            # Access lines are info-level: below that uvicorn would still format each one (issue #5).
+            access_log=args.log_level in ("info", "debug"),
         )
     finally:
         if thread is not None:
