@@ -11,7 +11,8 @@ Parts (``--part``, default all, in this order):
   baseline would run past ``--baseline-budget`` seconds it is stopped and its time extrapolated from
   the fraction of steps done (said so in the output).
 * recall of 200 sampled primaries against a brute force: ``benchmarks/bench_screening_recall.py``.
-* ``ephemeris``: one 7-day ephemeris (60 s states, EME2000, Hermite) of a LEO payload vs the catalog.
+* ``ephemeris``: one 7-day ephemeris (60 s states, EME2000, Hermite) of a LEO payload vs the catalog,
+  on ``--workers`` processes as ``openstc screen`` runs it (``--workers 1``: in this process).
 
 Run: ``.venv/bin/python benchmarks/bench_screening.py [--part full] [--workers 2]``
 """
@@ -131,7 +132,9 @@ def naive_baseline(objs: list[ScreeningObject], days: float, budget_s: float) ->
 
 
 # ------------------------------------------------------------------------------------- ephemeris
-def ephemeris_run(objs: list[ScreeningObject], norad_id: int = 25544, days: float = 7.0) -> None:
+def ephemeris_run(
+    objs: list[ScreeningObject], norad_id: int = 25544, days: float = 7.0, workers: int = 1
+) -> None:
     from sgp4.api import Satrec
 
     obj = next(o for o in objs if o.norad_id == norad_id)
@@ -155,12 +158,18 @@ def ephemeris_run(objs: list[ScreeningObject], norad_id: int = 25544, days: floa
     t = time.perf_counter()
     cpu = time.process_time()
     # stages timed in CPU seconds: on a shared machine wall time also counts other processes' turns
-    conj, fails, stats = screen(rest, cfg, clock=time.process_time)
+    if workers <= 1:
+        conj, fails, stats = screen(rest, cfg, clock=time.process_time)
+    else:  # as `openstc screen EPHEMERIS CATALOG --workers N` runs it (one time piece per worker)
+        conj, fails, stats = merge(list(execute(rest, cfg, workers=workers)))
     wall = time.perf_counter() - t
     cpu = time.process_time() - cpu
+    where = "this process" if workers <= 1 else f"{workers} worker processes, CPU of the workers' stages"
+    if workers > 1:
+        cpu = sum(stats.stage_s.values())
     print(
         f"[ephemeris] one {days:g}-day ephemeris (60 s states, {times.size} states) of {norad_id} "
-        f"vs {len(rest) - 1} catalog objects, 5 km: {wall:.2f} s wall, {cpu:.2f} s CPU, "
+        f"vs {len(rest) - 1} catalog objects, 5 km, {where}: {wall:.2f} s wall, {cpu:.2f} s CPU, "
         f"{len(conj)} conjunctions, {len(fails)} failures reported, "
         f"{stats.propagations:,} propagations; "
         "stage CPU s: " + ", ".join(f"{k} {v:.2f}" for k, v in stats.stage_s.items())
@@ -197,7 +206,15 @@ def main() -> int:
             f"engine 1 process: {t_eng:.1f} s; speed-up x{t_base / t_eng:.1f}"
         )
     if args.part in ("all", "ephemeris"):
-        ephemeris_run(objs, days=args.ephemeris_days)
+        ephemeris_run(objs, days=args.ephemeris_days, workers=args.workers)
+        if args.workers > 1:
+            # as in a running server (openstc.jobs.service.screen_sharded): the process that forks the
+            # workers has loaded the compiled kernels once, so its workers do not each load them again
+            from openstc.screening.kernels import warm_up
+
+            warm_up()
+            print("  again, kernels loaded in this process before the workers are forked (a server's case):")
+            ephemeris_run(objs, days=args.ephemeris_days, workers=args.workers)
     return 0
 
 

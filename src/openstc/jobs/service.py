@@ -144,6 +144,9 @@ def screen_sharded(
     shards = plan_shards(config, len(objects), time_pieces=pieces)
     pool = None
     if workers > 1:
+        from openstc.screening.kernels import warm_up
+
+        warm_up()  # once per server process: every run's forked workers then start with the kernels loaded
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(objects,))

@@ -71,7 +71,7 @@ def plan_shards(
     for w in range(time_pieces):
         for b in range(object_blocks):
             block = None if object_blocks == 1 else (int(bounds[b]), int(bounds[b + 1]))
-            shards.append(Shard(len(shards), float(edges[w]), float(edges[w + 1]), block))
+            shards.append(Shard(len(shards), float(edges[w]), float(edges[w + 1]), block, w, time_pieces))
     return shards
 
 
@@ -337,9 +337,11 @@ def run_shard(
     keep = radial_keep(objects, config)
     dropped_failures: list[Failure] = []
     if keep is not None:
-        dropped_failures = coarse_failures(
-            [o for o, k in zip(objects, keep, strict=True) if not k], config, shard
-        )
+        # this piece's share of the dropped objects, checked over the whole window: every piece drops
+        # the same objects, so the shares cover each once and the set-up is not repeated per piece
+        dropped = [o for o, k in zip(objects, keep, strict=True) if not k]
+        whole = Shard(shard.index, 0.0, config.duration_s)
+        dropped_failures = coarse_failures(dropped[shard.piece :: max(shard.pieces, 1)], config, whole)
         objects = [o for o, k in zip(objects, keep, strict=True) if k]
         in_block_full = in_block_full[keep]
     prop = Propagator(objects, config.start)
@@ -448,12 +450,16 @@ def run_shard(
         )
         stats.propagations += used
         for ii, t_fail in failed_at.items():
-            if ii not in failures:
+            at = offset_to_datetime(config.start, t_fail)
+            # the fine grid can place a failure before the grid point that reported it in this chunk
+            # (an object unphysical between grid points): the earlier time wins, whatever the chunking
+            old = failures.get(ii)
+            if old is None or (old.at is not None and at < old.at):
                 failures[ii] = Failure(
                     objects[ii].norad_id,
                     objects[ii].name,
                     _failure_reason(prop, ii, t_fail),
-                    offset_to_datetime(config.start, t_fail),
+                    at,
                 )
         if few:
             # the other intervals of failing or decaying objects were kept for the failures the fine grid

@@ -418,3 +418,25 @@ def _pair(
             out_d[count] = dmin
         count += 1
     return count, examined
+
+
+def warm_up() -> None:
+    """Load the compiled kernels in this process (from numba's cache; ~0.45 s the first time, most of
+    it numba's own start). A long-lived process that forks screening workers calls this once: the
+    forked workers then start with the kernels loaded instead of each paying that start again."""
+    n, m = 2, 3
+    r = np.zeros((n, m, 3))
+    r[:, :, 0] = 7.0e6
+    v = np.zeros((n, m, 3))
+    p = np.empty((n, 4, 3))
+    u = np.empty((n, 4, 3))
+    quintic_states(r, v, v, 600.0, 0, 0.5, p[:, 0], u[:, 0])
+    out_i = np.empty(4, dtype=np.int32)
+    out_s = np.empty(4)
+    fine = np.zeros((0, 11, 3))
+    screen_chunk(
+        r, v, v, 600.0, 10, np.ones((n, m - 1), dtype=np.bool_), np.ones((n, m - 1)), np.full(n, 5e3),
+        np.ones(n, dtype=np.bool_), True, np.ones(n), 1e6, 1e5, out_i, out_i.copy(), out_i.copy(),
+        out_i.copy(), out_s, out_s.copy(), np.zeros(4, dtype=np.int64),
+        np.full((n, m - 1), -1, dtype=np.int32), fine, fine.copy(),
+    )  # fmt: skip

@@ -82,6 +82,10 @@ class Shard:
     t_start_s: float
     t_end_s: float
     block: tuple[int, int] | None = None
+    # which of the run's time pieces this is: the failure checks of objects the radius filter drops are
+    # shared out among the pieces (each checks its share over the whole window), not repeated by each
+    piece: int = 0
+    pieces: int = 1
 
 
 @dataclass(frozen=True)
