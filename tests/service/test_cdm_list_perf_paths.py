@@ -254,3 +254,31 @@ def test_generic_plans_only_on_the_sibling_pool(engine: Any, client: TestClient,
         sibling.close()
     with engine.connect() as conn:
         assert conn.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+
+
+def test_token_from_the_endpoint_names_its_credentials_and_dies_with_them(
+    client: TestClient, stored: Any, sessions: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tokens the OAuth2 endpoint issues carry ``cid``: revoking the credentials stops them too."""
+    from openstc.auth import accounts
+    from openstc.store.models import ApiClient
+
+    uid, _username, _org = stored.users["acme_admin"]
+    with transaction(sessions) as s:
+        creds = accounts.issue_credentials(s, s.get(User, uid))  # type: ignore[arg-type]
+    r = client.post(
+        "/oauth2/default/v1/token",
+        data={"grant_type": "client_credentials"},
+        auth=(creds.client_id, creds.client_secret),
+    )
+    assert r.status_code == 200
+    token = r.json()["access_token"]
+    assert jwt.decode(token, options={"verify_signature": False})["cid"] == creds.client_id
+    h = {"Authorization": f"Bearer {token}"}
+    assert client.get(URL, params={"countOnly": "true"}, headers=h).status_code == 200
+    with transaction(sessions) as s:
+        s.scalars(select(ApiClient).where(ApiClient.client_id == creds.client_id)).one().revoked = True
+    clock = [deps.time.monotonic() + deps.PRINCIPAL_CACHE_S + 0.1]
+    monkeypatch.setattr(deps.time, "monotonic", lambda: clock[0])
+    r = client.get(URL, params={"countOnly": "true"}, headers=h)
+    assert r.status_code == 401 and "revoked" in r.json()["error"]

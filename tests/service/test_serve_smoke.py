@@ -6,9 +6,11 @@ through a self-signed certificate, end to end, in a subprocess on a free loopbac
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
+import signal
 import socket
 import ssl
 import subprocess
@@ -120,3 +122,51 @@ def test_serve_tls_token_and_api(tmp_path, capsys):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def _serve_workers(pid: int) -> set[int]:
+    """The serve worker processes of ``pid`` (spawned interpreters; not multiprocessing's tracker)."""
+    out = set()
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        cmd = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+        if b"spawn_main" in cmd and b"resource_tracker" not in cmd:
+            out.add(int(child))
+    return out
+
+
+def test_serve_restarts_a_dead_worker(tmp_path):
+    """``openstc serve --workers 2``: a worker killed by the system is replaced; the API keeps answering."""
+    env = {**os.environ, "OPENSTC_DATA_DIR": str(tmp_path / "data")}
+    env.pop("OPENSTC_DATABASE_URL", None)
+    port = _free_port()
+    args = ["serve", "--port", str(port), "--workers", "2", "--no-jobs", "--log-level", "warning"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "openstc.cli", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+
+        def wait_for(cond, what):
+            for _ in range(150):
+                with contextlib.suppress(httpx.TransportError, OSError):
+                    if cond():
+                        return
+                time.sleep(0.2)
+            pytest.fail(f"{what} did not happen")
+
+        wait_for(lambda: httpx.get(base + "/health", timeout=2).status_code == 200, "serve start")
+        wait_for(lambda: len(_serve_workers(proc.pid)) == 2, "two workers")
+        first = _serve_workers(proc.pid)
+        victim = min(first)
+        os.kill(victim, signal.SIGKILL)
+        wait_for(lambda: len(_serve_workers(proc.pid) - {victim}) == 2, "the replacement worker")
+        assert _serve_workers(proc.pid) & first == first - {victim}
+        for _ in range(20):  # both workers answer (connections spread over them by the kernel)
+            assert httpx.get(base + "/health", timeout=5).status_code == 200
+    finally:
+        proc.terminate()
+        err = proc.communicate(timeout=20)[1].decode()
+    assert "restarting it" in err

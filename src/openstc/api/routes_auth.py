@@ -59,7 +59,12 @@ async def token(authServerId: str, request: Request, session: DB) -> JSONRespons
         return _oauth_error(401, "invalid_client", "client authentication failed")
     scope = form.get("scope", "")
     issued = issue_token(
-        state(request).signing_key, user_id=user.id, username=user.username, org_id=user.org_id, scope=scope
+        state(request).signing_key,
+        user_id=user.id,
+        username=user.username,
+        org_id=user.org_id,
+        scope=scope,
+        client_id=client_id,
     )
     return JSONResponse(
         {

@@ -84,11 +84,21 @@ class IssuedToken:
 
 
 def issue_token(
-    key: str, *, user_id: int, username: str, org_id: int, scope: str = "", now: datetime | None = None
+    key: str,
+    *,
+    user_id: int,
+    username: str,
+    org_id: int,
+    scope: str = "",
+    now: datetime | None = None,
+    client_id: str | None = None,
 ) -> IssuedToken:
+    """A signed JWT for a user; with ``client_id`` (the token endpoint always passes it) the token names
+    the client credentials it was issued for (claim ``cid``) and stops working when they are revoked
+    (``openstc.api.deps``, within its principal cache bound)."""
     now = now or datetime.now(UTC)
     exp = now + TOKEN_LIFETIME
-    claims = {
+    claims: dict[str, Any] = {
         "iss": ISSUER,
         "sub": username,
         "uid": user_id,
@@ -98,6 +108,8 @@ def issue_token(
         "exp": int(exp.timestamp()),
         "jti": secrets.token_hex(8),
     }
+    if client_id is not None:
+        claims["cid"] = client_id
     token = jwt.encode(claims, key, algorithm="HS256")
     return IssuedToken(token, int(TOKEN_LIFETIME.total_seconds()), scope)
 
