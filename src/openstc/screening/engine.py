@@ -54,6 +54,7 @@ from openstc.screening.model import (
 )
 from openstc.screening.propagator import Propagator
 from openstc.screening.radial import FEW_PRIMARIES, coarse_failures, near_intervals, radial_keep, volume_for
+from openstc.screening.volumes import Volume
 
 F64 = npt.NDArray[np.float64]
 Clock = Callable[[], float]
@@ -348,6 +349,8 @@ def run_shard(
     n = len(objects)
     volumes = [volume_for(o, config.volume) for o in objects]
     thr = np.array([vol.bound_m for vol in volumes])
+    rho = _radial_reach(objects, volumes) if RADIAL_TEST else np.full(n, np.inf)
+    acc_other = _other_acceleration(prop, n)
     span_end = np.array([vol.span_s if vol.span_s is not None else math.inf for vol in volumes])
     if config.primaries is None:
         primary = np.ones(n, dtype=np.bool_)
@@ -477,6 +480,7 @@ def run_shard(
             written, needed, examined = kernels.screen_chunk(
                 rz, vz, az, h, n_sub, valid, margin, thr, primary, all_vs_all, rdot2, cell, rbin,
                 out_i, out_j, out_k, out_q, out_s, out_d, dbg, fine_row, fine_r, fine_v,
+                rho, refine.BRACKET_PAD_SUB * hs, acc_other,
             )  # fmt: skip
             if needed <= cap:
                 break
@@ -521,6 +525,43 @@ def run_shard(
     conj_list = sorted(found.values(), key=lambda c: (c.tca, c.object1_norad_id, c.object2_norad_id))
     fails = sorted([*failures.values(), *dropped_failures], key=lambda f: f.norad_id)
     return ShardResult(shard, conj_list, fails, stats)
+
+
+#: the filter's radial test for thin (box) volumes (:func:`kernels._pair`); False screens with the sphere
+#: of each volume's bound alone, as before the test existed (tests compare both)
+RADIAL_TEST = True
+#: mean motion (rev/day) below which SGP4 takes its deep-space branch (period 225 min)
+DEEP_SPACE_REV_DAY = 1440.0 / 225.0
+
+
+def _radial_reach(objects: Sequence[ScreeningObject], volumes: Sequence[Volume]) -> F64:
+    """Radial reach of each object's volume for the filter's radial test; ``inf`` (no test) for deep-space
+    element sets, whose SDP4 velocities need not be the derivative of their positions (the test bounds
+    the relative speed over a sub-step from the accelerations). The test gains little for their 24.5 km
+    cubes anyway."""
+    rho = np.array([vol.radial_reach_m for vol in volumes])
+    for i, o in enumerate(objects):
+        if o.elset is not None and not o.elset.mean_motion_rev_day > DEEP_SPACE_REV_DAY:
+            rho[i] = np.inf
+    return rho
+
+
+def _other_acceleration(prop: Propagator, n: int) -> F64:
+    """(n,) bound (m/s^2) on each object's acceleration beyond two-body + J2 for the filter's radial
+    test: ``kernels.ACC_OTHER_MAX`` for element sets; an ephemeris adds twice its largest departure from
+    two-body + J2 between consecutive states (the velocity change less the trapezoid of the J2
+    accelerations, per second), which covers its manoeuvres and its interpolant's wiggles."""
+    out = np.full(n, kernels.ACC_OTHER_MAX)
+    for i, tr in prop.tracks.items():
+        if tr.times_s.size < 2:
+            continue
+        dt = np.diff(tr.times_s)[:, None]
+        acc = accel_j2(tr.r)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dep = np.linalg.norm(np.diff(tr.v, axis=0) - 0.5 * (acc[1:] + acc[:-1]) * dt, axis=1) / dt[:, 0]
+        worst = float(np.max(dep)) if np.all(np.isfinite(dep)) else math.inf
+        out[i] += 2.0 * worst
+    return out
 
 
 def _owns(

@@ -5,8 +5,10 @@ Entry and exit: each crossing is predicted on a local model (both objects on con
 from their exact states at the TCA) and accepted when exact states confirm it within the scalar
 search's tolerance; the others are stepped out from the TCA for all crossings at once as the scalar
 search does, then bracketed to 1e-4 s by Illinois steps; what remains (slow pairs, failed states) takes
-the scalar path. Volumes that must be sampled away from the TCA (a box not containing the secondary at
-the TCA) take the scalar judge.
+the scalar path. A box not containing the secondary at the TCA is sampled over the pass as the scalar
+judge samples it (the same times, first inside sample wins), all such passes in one batched propagation:
+with TraCSS's boxes most approaches are judged this way, and one scalar call per sample cost more than
+the rest of the screening.
 """
 
 from __future__ import annotations
@@ -239,8 +241,8 @@ def judge_all(
     items: Sequence[tuple[int, int, float]],
     known: dict[tuple[int, int, float], States] | None = None,
 ) -> list[Conjunction | None]:
-    """:func:`refine.judge` for every (i, j, tca_s) of ``items``; items whose volume must be sampled
-    away from the TCA (a box not containing the secondary at the TCA) take the scalar path."""
+    """:func:`refine.judge` for every (i, j, tca_s) of ``items``: the same primary, the same time inside the
+    volume (the TCA, or the first sample of a box's pass that is inside), entry and exit from there."""
     n = len(items)
     out: list[Conjunction | None] = [None] * n
     if n == 0:
@@ -268,6 +270,10 @@ def judge_all(
     m_j = _metric(shape_j, dims_j, rj, vj, ri - rj)  # j primary
     chosen: list[tuple[int, int, int]] = []  # (item, p, o)
     scalar: list[int] = []
+    # each item's primaries in the scalar judge's order (first the lower NORAD id), those whose span
+    # covers the TCA; an item is judged against them in turn: inside at the TCA, or (a box) inside at
+    # one of the samples of its pass, or on to the next primary
+    orders: dict[int, list[int]] = {}
     for k in range(n):
         if not finite[k]:
             continue
@@ -275,22 +281,40 @@ def judge_all(
         order = [x for x in (i, j) if primary[x]]
         if len(order) == 2 and objects[j].norad_id < objects[i].norad_id:
             order.reverse()
-        pick = -1
-        fallback = False
-        for p in order:
-            if t > span_end[p]:
-                continue
-            m = float(m_i[k]) if p == i else float(m_j[k])
-            if m <= 1.0:
-                pick = p
-                break
-            if volumes[p].shape != "sphere":
-                fallback = True  # the scalar judge samples the pass through this box
-                break
-        if fallback:
-            scalar.append(k)
-        elif pick >= 0:
-            chosen.append((k, pick, j if pick == i else i))
+        orders[k] = [p for p in order if not t > span_end[p]]
+    t_in = tt.copy()
+    inside: dict[int, States] = {}
+    pending = [(k, 0) for k in orders]
+    while pending:
+        sampled: list[tuple[int, int, int]] = []  # (item, p, o): box to sample around the TCA
+        at: dict[int, int] = {}
+        nxt: list[tuple[int, int]] = []
+        for k, x in pending:
+            i, j = int(ii[k]), int(jj[k])
+            while x < len(orders[k]):
+                p = orders[k][x]
+                o = j if p == i else i
+                m = float(m_i[k]) if p == i else float(m_j[k])
+                if m <= 1.0:
+                    chosen.append((k, p, o))
+                    break
+                if volumes[p].shape != "sphere":
+                    if SAMPLE_BATCHED:
+                        sampled.append((k, p, o))
+                        at[k] = x
+                    else:
+                        scalar.append(k)
+                    break
+                x += 1
+        if sampled:
+            for k, p, o, t_k, st_k in _sample_boxes(prop, volumes, sampled, tt, speed):
+                if t_k is None:
+                    nxt.append((k, at[k] + 1))  # never inside this box: the next primary
+                    continue
+                chosen.append((k, p, o))
+                t_in[k] = t_k
+                inside[k] = st_k
+        pending = nxt
     if chosen:
         ks = np.array([c[0] for c in chosen], dtype=np.int64)
         ps = np.array([c[1] for c in chosen], dtype=np.int64)
@@ -306,15 +330,23 @@ def judge_all(
             np.where(both2, rj[sel2], ri[sel2]),
             np.where(both2, vj[sel2], vi[sel2]),
         )
+        # the crossings start from the time inside the volume: the TCA, or the sample of the box's pass;
+        # the record keeps the states at the TCA
+        st_in = tuple(x.copy() for x in st0)
+        for x, k in enumerate(ks.tolist()):
+            if k in inside:
+                for c in range(4):
+                    st_in[c][x] = inside[k][c]
+                    st_in[c][x + m] = inside[k][c]
         both = crossings(
             prop,
             np.concatenate([ps, ps]),
             np.concatenate([os_, os_]),
             vols + vols,
-            np.concatenate([tt[ks], tt[ks]]),
+            np.concatenate([t_in[ks], t_in[ks]]),
             np.concatenate([np.full(m, -1.0), np.full(m, 1.0)]),
             np.concatenate([speed[ks], speed[ks]]),
-            st0,
+            (st_in[0], st_in[1], st_in[2], st_in[3]),
         )
         recs = _records(
             prop, objects, config, ps, os_, vols, tt[ks], (st0[0][:m], st0[1][:m], st0[2][:m], st0[3][:m]),
@@ -326,6 +358,48 @@ def judge_all(
         out[k] = refine.judge(
             prop, objects, volumes, primary, span_end, config, int(ii[k]), int(jj[k]), float(tt[k])
         )
+    return out
+
+
+#: samples of a box's pass around the TCA (as :func:`refine.judge`)
+PASS_SAMPLES = 41
+#: sample boxes' passes for all items at once (False: each item through the scalar :func:`refine.judge`,
+#: which tests compare with)
+SAMPLE_BATCHED = True
+
+
+def _sample_boxes(
+    prop: Propagator,
+    volumes: Sequence[Volume],
+    items: Sequence[tuple[int, int, int]],
+    tt: F64,
+    speed: F64,
+) -> list[tuple[int, int, int, float | None, States]]:
+    """For each (item, primary, secondary) whose secondary is outside the primary's box at the TCA: the
+    first of :func:`refine.judge`'s samples of the pass (``PASS_SAMPLES`` times over +-bound/speed of the
+    TCA) at which the secondary is inside the box, with the states there (None: never inside). All
+    samples of all items in one batched propagation instead of one scalar call per sample."""
+    n = len(items)
+    ps = np.array([x[1] for x in items], dtype=np.int64)
+    os_ = np.array([x[2] for x in items], dtype=np.int64)
+    ts = np.empty((n, PASS_SAMPLES))
+    for x, (k, p, _o) in enumerate(items):
+        w = volumes[p].bound_m / max(float(speed[k]), 1e-3)
+        ts[x] = np.linspace(tt[k] - w, tt[k] + w, PASS_SAMPLES)
+    shape, dims = _vol_arrays([volumes[p] for p in ps.tolist()])
+    rep = np.repeat(np.arange(n), PASS_SAMPLES)
+    rp, vp, ro, vo = _pair_states(prop, ps[rep], os_[rep], ts.ravel())
+    m = _metric(shape[rep], dims[rep], rp, vp, ro - rp).reshape(n, PASS_SAMPLES)
+    hit = m <= 1.0
+    first = np.argmax(hit, axis=1)
+    out: list[tuple[int, int, int, float | None, States]] = []
+    for x, (k, p, o) in enumerate(items):
+        q = int(first[x])
+        if not hit[x, q]:
+            out.append((k, p, o, None, (rp[:0], vp[:0], ro[:0], vo[:0])))
+            continue
+        y = x * PASS_SAMPLES + q
+        out.append((k, p, o, float(ts[x, q]), (rp[y], vp[y], ro[y], vo[y])))
     return out
 
 

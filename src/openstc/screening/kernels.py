@@ -16,7 +16,10 @@ through those states. Each coarse interval is cut into ``n_sub`` sub-steps. For 
 * narrow phase: the relative motion over the sub-step is the cubic Hermite through the relative
   states at both ends; pairs whose Bezier hull stays beyond reach are dropped first (an exact bound),
   otherwise its minimum distance is found from five samples and Newton steps on the range rate.
-  Pairs whose minimum is within their own threshold plus both margins are reported.
+  Pairs whose minimum is within their own threshold plus both margins are reported. Box volumes are
+  thin radially (a TraCSS LEO box reaches 0.8 km in radius, its bounding sphere 67 km): a fast pair
+  whose radii stay further apart than the primary's radial reach over the sub-step is dropped
+  (:func:`_radial_apart`; why no approach is lost there: :func:`_pair`).
 
 Everything false-positive here is removed by the exact refinement that follows (real SGP4 calls);
 everything false-negative would be a missed conjunction, so margins are added, never subtracted.
@@ -136,6 +139,9 @@ def screen_chunk(
     fine_row: npt.NDArray[np.int32],
     fine_r: F64,
     fine_v: F64,
+    rho: F64,
+    pad: float,
+    acc: F64,
 ) -> tuple[int, int, int]:
     """Run the filter over every coarse interval of a chunk.
 
@@ -146,6 +152,11 @@ def screen_chunk(
     for the radius-range bound; ``cell``/``rbin``: grid cell size and radius bin (m).
     ``fine_row``: (n, m - 1) row of ``fine_r``/``fine_v`` ((rows, n_sub + 1, 3) SGP4 states at every
     sub-step boundary) for the intervals of objects interpolated from a fine grid, -1 elsewhere.
+    ``rho``: (n,) radial reach (m) of each object's volume as a primary (:attr:`Volume.radial_reach_m`),
+    ``inf`` for objects that never take part in the radial test; ``pad``: the refinement bracket's
+    padding (s) around a run of candidate sub-steps (see :func:`_pair` for the radial test); ``acc``: (n,)
+    bound (m/s^2) on each object's acceleration other than the gravity gradient of its separation from
+    another object (J2, drag, an ephemeris's manoeuvres), for the radial test's speed bound.
     Returns (candidates written, candidates found, pairs examined); ``dbg`` accumulates entries,
     wide objects, touched buckets and same-bucket pair iterations.
     """
@@ -170,6 +181,7 @@ def screen_chunk(
     p1 = np.empty((n, 3))
     u1 = np.empty((n, 3))
     box = np.empty((n, 8))  # lo xyz, hi xyz, r lo, r hi: one cache line per object
+    rr = np.empty((n, 2))  # radius range of the interpolant over the sub-step, not inflated
     ok = np.zeros(n, dtype=np.bool_)
     max_entries = 24 * n + 1024
     ent_key = np.empty(max_entries, dtype=np.int64)
@@ -231,8 +243,10 @@ def screen_chunk(
                 ra = np.sqrt(p0[i, 0] ** 2 + p0[i, 1] ** 2 + p0[i, 2] ** 2)
                 rb = np.sqrt(p1[i, 0] ** 2 + p1[i, 1] ** 2 + p1[i, 2] ** 2)
                 sag = 0.125 * rdot2_max[i] * hs * hs
-                box[i, 6] = min(ra, rb) - sag - w
-                box[i, 7] = max(ra, rb) + sag + w
+                rr[i, 0] = min(ra, rb) - sag
+                rr[i, 1] = max(ra, rb) + sag
+                box[i, 6] = rr[i, 0] - w
+                box[i, 7] = rr[i, 1] + w
                 if few:
                     continue  # few primaries: no grid, each primary is compared with everyone below
                 c0x = int(np.floor(box[i, 0] * inv_cell))
@@ -314,7 +328,7 @@ def screen_chunk(
                             continue
                         count, examined = _pair(
                             ia, ib, p0, u0, p1, u1, hs, margin, thr, primary, all_vs_all, k, q, count,
-                            examined, cap, out_i, out_j, out_k, out_q, out_s, out_d,
+                            examined, cap, out_i, out_j, out_k, out_q, out_s, out_d, rho, rr, pad, acc,
                         )  # fmt: skip
             if few:
                 for x in range(n_prim):
@@ -330,7 +344,7 @@ def screen_chunk(
                             continue
                         count, examined = _pair(
                             ia, ib, p0, u0, p1, u1, hs, margin, thr, primary, all_vs_all, k, q, count,
-                            examined, cap, out_i, out_j, out_k, out_q, out_s, out_d,
+                            examined, cap, out_i, out_j, out_k, out_q, out_s, out_d, rho, rr, pad, acc,
                         )  # fmt: skip
             # wide objects against everyone (each pair of two wide objects once)
             for x in range(n_big):
@@ -344,7 +358,7 @@ def screen_chunk(
                         continue
                     count, examined = _pair(
                         ia, ib, p0, u0, p1, u1, hs, margin, thr, primary, all_vs_all, k, q, count,
-                        examined, cap, out_i, out_j, out_k, out_q, out_s, out_d,
+                        examined, cap, out_i, out_j, out_k, out_q, out_s, out_d, rho, rr, pad, acc,
                     )  # fmt: skip
             for x in range(n_big):
                 is_big[big_obj[x]] = False
@@ -389,8 +403,21 @@ def _pair(
     out_q: npt.NDArray[np.int32],
     out_s: F64,
     out_d: F64,
+    rho: F64,
+    rr: F64,
+    pad: float,
+    acc: F64,
 ) -> tuple[int, int]:
-    """Narrow phase of one pair in one sub-step; records a candidate when it may come within range."""
+    """Narrow phase of one pair in one sub-step; records a candidate when it may come within range.
+
+    Radial test (box volumes, thin radially): a secondary inside a primary's volume has a radius within
+    ``rho`` of the primary's, so a sub-step whose radius ranges stay further apart (plus both margins)
+    holds no time at which the pair is inside the volume. Such a sub-step may still hold the TCA of an
+    approach whose volume is entered elsewhere: the judge accepts a box entered within
+    ``bound / speed`` of the TCA. The sub-step is dropped only when the relative speed over it is at
+    least ``bound / pad``: then a TCA in it lies within ``pad`` of a time inside the volume, whose
+    sub-step stays a candidate, and the bracket of that sub-step's run (padded by ``pad`` on each side)
+    still holds the TCA, so every approach the sphere-of-bound filter finds is still found."""
     if not all_vs_all and not (primary[ia] or primary[ib]):
         return count, examined
     examined += 1
@@ -401,6 +428,8 @@ def _pair(
         t_ij = thr[ib]
     lim = t_ij + margin[ia, k] + margin[ib, k]
     if _far(ia, ib, p0, u0, p1, u1, hs, lim):
+        return count, examined
+    if _radial_apart(ia, ib, p0, u0, p1, u1, hs, margin, primary, k, rho, rr, pad, acc, t_ij):
         return count, examined
     dmin, smin = _cubic_min(
         p0[ib, 0] - p0[ia, 0], p0[ib, 1] - p0[ia, 1], p0[ib, 2] - p0[ia, 2],
@@ -418,6 +447,82 @@ def _pair(
             out_d[count] = dmin
         count += 1
     return count, examined
+
+
+#: bound on the relative acceleration of two objects per metre of separation (s^-2): the gravity gradient
+#: 2 mu / r^3 at 0.9 Earth radii (the segment between two objects a few thousand km apart above 0.98
+#: Earth radii stays above it)
+GRAD_MAX = 2.0 * 3.986004418e14 / (0.9 * 6378137.0) ** 3
+#: the rest of an element set's acceleration (m/s^2): J2's part of a relative acceleration (< 0.03 m/s^2
+#: per object), drag and SGP4's other terms, with a wide margin (objects about to decay are the worst,
+#: well below this); an ephemeris adds its manoeuvres (engine)
+ACC_OTHER_MAX = 0.5
+
+
+#: the radial test drops only sub-steps with a relative speed of at least this (m/s), ten times the
+#: refinement's slow-pair speed (``refine.SLOW_M_S``): the refinement treats a bracket whose first root is
+#: slower than that differently (a wider search by positions), and a pair that fast crosses its sphere
+#: of bound within a few sub-steps, so a run of candidate sub-steps (one bracket) never holds both such a
+#: sub-step and a slow root; dropping the sub-step cannot change how a bracket is searched
+PRUNE_SPEED_MIN = 1000.0
+
+
+@nb.njit(cache=True, inline="always")
+def _radial_apart(
+    ia: int,
+    ib: int,
+    p0: F64,
+    u0: F64,
+    p1: F64,
+    u1: F64,
+    hs: float,
+    margin: F64,
+    primary: npt.NDArray[np.bool_],
+    k: int,
+    rho: F64,
+    rr: F64,
+    pad: float,
+    acc: F64,
+    t_ij: float,
+) -> bool:
+    """The radial test of :func:`_pair`: True when the pair's radii stay more than the primaries' radial
+    reach apart over the sub-step and the relative speed is at least ``t_ij / pad`` throughout."""
+    if not (rho[ia] < np.inf and rho[ib] < np.inf):
+        return False
+    reach = 0.0
+    if primary[ia] and rho[ia] > reach:
+        reach = rho[ia]
+    if primary[ib] and rho[ib] > reach:
+        reach = rho[ib]
+    mab = margin[ia, k] + margin[ib, k]
+    gap = max(rr[ib, 0] - rr[ia, 1], rr[ia, 0] - rr[ib, 1])
+    if not gap > reach + mab:
+        return False
+    # lower bound on the true relative speed over the sub-step: the larger end speed less the change
+    # the relative acceleration can make in one sub-step (gravity gradient over the largest separation
+    # on the Bezier hull, plus each object's other accelerations), less the interpolation error of the
+    # velocities
+    # (the margin includes half a sub-step times the velocity error)
+    h3 = hs / 3.0
+    dmax = 0.0
+    vend = 0.0
+    for e in range(2):
+        px = p0[ib, 0] - p0[ia, 0] if e == 0 else p1[ib, 0] - p1[ia, 0]
+        py = p0[ib, 1] - p0[ia, 1] if e == 0 else p1[ib, 1] - p1[ia, 1]
+        pz = p0[ib, 2] - p0[ia, 2] if e == 0 else p1[ib, 2] - p1[ia, 2]
+        vx = u0[ib, 0] - u0[ia, 0] if e == 0 else u1[ib, 0] - u1[ia, 0]
+        vy = u0[ib, 1] - u0[ia, 1] if e == 0 else u1[ib, 1] - u1[ia, 1]
+        vz = u0[ib, 2] - u0[ia, 2] if e == 0 else u1[ib, 2] - u1[ia, 2]
+        sg = h3 if e == 0 else -h3
+        dmax = max(dmax, np.sqrt(px * px + py * py + pz * pz))
+        qx = px + sg * vx
+        qy = py + sg * vy
+        qz = pz + sg * vz
+        dmax = max(dmax, np.sqrt(qx * qx + qy * qy + qz * qz))
+        vend = max(vend, np.sqrt(vx * vx + vy * vy + vz * vz))
+    dmax += mab
+    v_lo = vend - hs * (GRAD_MAX * dmax + acc[ia] + acc[ib]) - 2.0 * mab / hs
+    return bool(v_lo >= PRUNE_SPEED_MIN and t_ij <= v_lo * pad)
 
 
 def warm_up() -> None:
@@ -438,5 +543,6 @@ def warm_up() -> None:
         r, v, v, 600.0, 10, np.ones((n, m - 1), dtype=np.bool_), np.ones((n, m - 1)), np.full(n, 5e3),
         np.ones(n, dtype=np.bool_), True, np.ones(n), 1e6, 1e5, out_i, out_i.copy(), out_i.copy(),
         out_i.copy(), out_s, out_s.copy(), np.zeros(4, dtype=np.int64),
-        np.full((n, m - 1), -1, dtype=np.int32), fine, fine.copy(),
+        np.full((n, m - 1), -1, dtype=np.int32), fine, fine.copy(), np.full(n, np.inf), 30.0,
+        np.full(n, ACC_OTHER_MAX),
     )  # fmt: skip

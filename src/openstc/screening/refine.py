@@ -27,6 +27,11 @@ F64 = npt.NDArray[np.float64]
 DAY_S = 86400.0
 
 
+#: padding of a bracket around its run of candidate sub-steps, in sub-steps, on each side; the filter's
+#: radial test relies on it (:func:`openstc.screening.kernels._pair`)
+BRACKET_PAD_SUB = 0.5
+
+
 def select_candidates(
     ci: npt.NDArray[np.int32],
     cj: npt.NDArray[np.int32],
@@ -56,8 +61,8 @@ def select_candidates(
             (
                 int(i_s[k]),
                 int(j_s[k]),
-                float(t_s[k] - 0.5 * hs),
-                float(t_s[e - 1] + 1.5 * hs),
+                float(t_s[k] - BRACKET_PAD_SUB * hs),
+                float(t_s[e - 1] + (1.0 + BRACKET_PAD_SUB) * hs),
                 float(c_s[best]),
             )
         )

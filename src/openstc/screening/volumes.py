@@ -26,6 +26,9 @@ from openstc.errors import InvalidArgumentError
 
 RE_KM = 6378.137
 DAY_S = 86400.0
+#: lower bound on a primary's radius in :attr:`Volume.radial_reach_m` (m): 0.98 Earth radii, below which the
+#: engine treats SGP4's states as failed
+REACH_MIN_RADIUS_M = 0.98 * RE_KM * 1e3
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,22 @@ class Volume:
         if self.shape == "box":
             return math.sqrt(self.radial_m**2 + self.in_track_m**2 + self.cross_track_m**2)
         return max(self.radial_m, self.in_track_m, self.cross_track_m)
+
+    @property
+    def radial_reach_m(self) -> float:
+        """Bound on ``| |r_s| - |r_p| |`` for a secondary inside the volume (radii from the Earth's centre).
+
+        Inside the box (ellipsoids lie inside the box of the same half-widths) the secondary sits at
+        (x, y, z) in the primary's RTN frame with |x| <= R, |y| <= T, |z| <= N, so
+        ``|r_s|^2 = (|r_p| + x)^2 + y^2 + z^2``: ``|r_s| >= |r_p| - R`` and
+        ``|r_s| <= |r_p| + R + (T^2 + N^2) / (2 (|r_p| + R))``. The primary's radius is taken as at least
+        ``REACH_MIN_RADIUS_M`` (states below it are treated as failed). A sphere reaches its radius.
+        The screening filter prunes on this radial gap: a LEO box is 100 times thinner radially than
+        its bounding sphere."""
+        if self.shape == "sphere":
+            return self.radial_m
+        box_reach = self.radial_m + (self.in_track_m**2 + self.cross_track_m**2) / (2.0 * REACH_MIN_RADIUS_M)
+        return min(self.bound_m, box_reach)
 
     def metric(self, rtn: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """<= 1 inside, > 1 outside, for relative positions (..., 3) in the primary's RTN frame (m)."""
