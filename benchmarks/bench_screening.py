@@ -37,7 +37,7 @@ from openstc.formats.elset import to_satrec
 from openstc.screening.engine import merge, screen
 from openstc.screening.ephemeris import Ephemeris
 from openstc.screening.model import ScreeningConfig, ScreeningObject
-from openstc.screening.volumes import sphere
+from openstc.screening.volumes import parse_volume, sphere
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "tests" / "data" / "catalog" / "celestrak_on_orbit_20241101.csv"
@@ -59,14 +59,17 @@ def load() -> list[ScreeningObject]:
     return objs
 
 
-def run_engine(objs: list[ScreeningObject], days: float, workers: int, label: str):  # type: ignore[no-untyped-def]
-    cfg = ScreeningConfig(start=START, duration_s=days * 86400.0, volume=sphere(THRESHOLD_M))
+def run_engine(  # type: ignore[no-untyped-def]
+    objs: list[ScreeningObject], days: float, workers: int, label: str, volume: str = "sphere:5km"
+):
+    vol = parse_volume(volume)
+    cfg = ScreeningConfig(start=START, duration_s=days * 86400.0, volume=vol)
     t = time.perf_counter()
     conj, fails, stats = merge(list(execute(objs, cfg, workers=workers)))
     wall = time.perf_counter() - t
     me, kids = peak_rss_mb()
     print(
-        f"[{label}] {days:g} d all-vs-all, 5 km, {workers} worker(s): wall {wall:.1f} s; "
+        f"[{label}] {days:g} d all-vs-all, {volume}, {workers} worker(s): wall {wall:.1f} s; "
         f"{len(conj)} conjunctions, {len(fails)} failed objects; "
         f"peak RSS main {me:.0f} MB, largest worker {kids:.0f} MB"
     )
@@ -181,6 +184,9 @@ def main() -> int:
     ap.add_argument("--part", choices=["all", "full", "baseline", "ephemeris"], default="all")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--days", type=float, default=7.0)
+    ap.add_argument(
+        "--volume", default="sphere:5km", help="volume of the full part (sphere:5km, tracss, box:...)"
+    )
     ap.add_argument("--baseline-budget", type=float, default=300.0)
     ap.add_argument(
         "--limit", type=int, default=0, help="screen every k-th object so that about N remain (quick runs)"
@@ -196,7 +202,7 @@ def main() -> int:
         objs = [o for o in objs if o.norad_id in keep]
         print(f"--limit: screening {len(objs)} objects (every {every}-th, + ISS)")
     if args.part in ("all", "full"):
-        run_engine(objs, args.days, args.workers, "full")
+        run_engine(objs, args.days, args.workers, "full", args.volume)
     if args.part in ("all", "baseline"):
         _c, _f, t_eng = run_engine(objs, 1.0, 1, "engine-1d")
         t_base, _found, partial = naive_baseline(objs, 1.0, args.baseline_budget)

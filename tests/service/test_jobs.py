@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -259,3 +260,16 @@ def test_engine_crash_is_a_failed_run_not_a_dead_server(world, sessions):
 
     run = Runner(sessions, crashing).run_routine(A)
     assert run.status == "FAILED" and "died" in run.message
+
+
+def test_service_runs_cut_into_pieces_per_worker_or_per_three_hours():
+    """An upload's run (few primaries) gets one piece per worker; routine runs one per 3 hours."""
+    from openstc.jobs.service import shard_pieces
+    from openstc.screening.model import ScreeningConfig
+    from openstc.screening.volumes import sphere
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    routine = ScreeningConfig(start=start, duration_s=7 * 86400.0, volume=sphere(5e3))
+    upload = dataclasses.replace(routine, primaries=frozenset({1}))
+    assert shard_pieces(upload, 2) == 2 and shard_pieces(upload, 1) == 1
+    assert shard_pieces(routine, 2) == 56 and shard_pieces(routine, 1) == 56

@@ -59,6 +59,12 @@ def register(subparsers: Any) -> None:
         help="do not run a slot missed before the server started (default: within 2 hours, run it now)",
     )
     p.add_argument("--days", type=float, default=7.0, help="routine screening span in days (default 7)")
+    p.add_argument(
+        "--screen-workers",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="screening processes, forked per run from the jobs' process (default 2; 1: one isolated child)",
+    )
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     add_store_options(p)
     p.set_defaults(func=run)
@@ -105,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
             anchor=args.window_start,
             volume=parse_volume(args.volume),
             duration_s=args.days * 86400.0,
+            workers=max(1, args.screen_workers),
         )
         if screen is None:
             print("openstc serve: no screening engine available; jobs disabled", file=sys.stderr)

@@ -11,8 +11,9 @@ forward-dated element sets (in the bundled one the newest 1% run from 2024-10-31
 data. The CDMs still carry the real creation
 date (the runner's clock), so the metadata and TTL rules treat them as new. With ``workers`` > 1 or
 a ``progress`` callback, the window is cut into shards run on a process pool (each shard and each
-chunk of CDMs reports progress); otherwise the whole screening runs in one isolated child process,
-as the server's scheduler wants.
+chunk of CDMs reports progress; the process pool is forked from this process, whose compiled kernels it
+inherits); otherwise the whole screening runs in one isolated child process (``openstc serve
+--screen-workers 1``).
 """
 
 from __future__ import annotations
@@ -129,6 +130,17 @@ def _run_jobs(
         yield futs[fut], fut.result()
 
 
+def shard_pieces(config: Any, workers: int) -> int:
+    """Time pieces of a service run: one per ``SHARD_S`` of window (progress steps), at least two per
+    worker; an uploaded ephemeris against the catalog (few primaries) gets one per worker, since each
+    piece's set-up (radius filter, failure checks) is a large part of such a run."""
+    from openstc.screening.radial import FEW_PRIMARIES
+
+    if config.primaries is not None and len(config.primaries) <= FEW_PRIMARIES:
+        return max(workers, 1)
+    return max(2 * workers, round(float(config.duration_s) / SHARD_S), 1)
+
+
 def screen_sharded(
     objects: list[Any], config: Any, settings: Any, workers: int = 1, progress: Progress | None = None
 ) -> tuple[list[dict[str, str]], int, list[dict[str, Any]]]:
@@ -140,8 +152,7 @@ def screen_sharded(
     from openstc.screening.engine import merge, plan_shards
 
     report = progress or (lambda phase, done, total: None)
-    pieces = max(2 * workers, round(config.duration_s / SHARD_S), 1)
-    shards = plan_shards(config, len(objects), time_pieces=pieces)
+    shards = plan_shards(config, len(objects), time_pieces=shard_pieces(config, workers))
     pool = None
     if workers > 1:
         from openstc.screening.kernels import warm_up
@@ -219,10 +230,15 @@ def default_screen_fn(
     anchor: str = "now",
     volume: Any = "tracss",
     duration_s: float = 7 * 86400.0,
+    workers: int = 1,
 ) -> ScreenFn | None:
-    """The screening engine wired to the store for the scheduler (isolated runs), if it imports."""
+    """The screening engine wired to the store for the scheduler, if it imports: one isolated child
+    process per run, or with ``workers`` > 1 processes forked per run from this one (whose compiled
+    kernels they inherit)."""
     try:
-        return make_store_screen_fn(sessions, anchor=anchor, volume=volume, duration_s=duration_s)
+        return make_store_screen_fn(
+            sessions, anchor=anchor, volume=volume, duration_s=duration_s, workers=workers
+        )
     except ImportError as exc:
         log.warning("screening engine unavailable: %s", exc)
         return None
