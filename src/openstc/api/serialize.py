@@ -19,15 +19,7 @@ from fastapi.responses import Response
 
 from openstc.store import cdm_text
 
-
-def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return repr(v)
-    if isinstance(v, (dict, list)):
-        return json.dumps(v, separators=(",", ":"))
-    return str(v)
+_text = cdm_text.text  # one rule for how a record's values are written, wherever they are
 
 
 def kvn(record: dict[str, Any]) -> str:

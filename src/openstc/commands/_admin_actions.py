@@ -342,8 +342,10 @@ def print_run(run: ScreeningRun) -> None:
         print(run.message)
 
 
-def cmd_run_screening(args: argparse.Namespace) -> int:
-    sessions = open_store(args)
+def screening_from_args(sessions: sessionmaker[Session], args: argparse.Namespace) -> ScreeningRun:
+    """The screening the command-line options describe (``--type``, ``--days``, ``--start``, ``--volume``,
+    ``--workers``), with a progress bar unless ``--no-progress``; ``openstc admin run-screening`` and
+    ``openstc run``'s first screening."""
     with progress_bar(not args.no_progress) as progress:
         run, _window = run_screening(
             sessions,
@@ -355,5 +357,10 @@ def cmd_run_screening(args: argparse.Namespace) -> int:
             progress=progress,
             announce=lambda w: print(describe_window(args.type, w, args.volume), flush=True),
         )
+    return run
+
+
+def cmd_run_screening(args: argparse.Namespace) -> int:
+    run = screening_from_args(open_store(args), args)
     print_run(run)
     return 0 if run.status == "COMPLETED" else 1

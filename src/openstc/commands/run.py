@@ -134,17 +134,7 @@ def run(args: argparse.Namespace) -> int:
                 f"minutes on two cores (the scheduler's routine runs use {args.schedule_days:g} days)",
                 flush=True,
             )
-        with actions.progress_bar(not args.no_progress) as progress:
-            screening, _window = actions.run_screening(
-                sessions,
-                args.type,
-                args.days,
-                anchor=args.start,
-                volume=args.volume,
-                workers=args.workers,
-                progress=progress,
-                announce=lambda w: print(actions.describe_window(args.type, w, args.volume), flush=True),
-            )
+        screening = actions.screening_from_args(sessions, args)
         actions.print_run(screening)
         if screening.status != "COMPLETED":
             if args.no_serve:

@@ -49,7 +49,7 @@ from openstc.screening.model import (
     conjunction_row,
     iso_ms,
 )
-from openstc.screening.radial import FEW_PRIMARIES
+from openstc.screening.radial import few_primaries
 from openstc.screening.volumes import parse_volume
 
 DAY_S = 86400.0
@@ -245,7 +245,7 @@ def default_pieces(config: ScreeningConfig, workers: int, dask: Any = None) -> i
     if workers <= 1 and dask is None:
         return 1
     n = max(workers, 1)
-    if config.primaries is not None and len(config.primaries) <= FEW_PRIMARIES:
+    if few_primaries(config):
         return max(n, 2) if dask is not None else n
     return max(2, 2 * n)
 

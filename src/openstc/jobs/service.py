@@ -134,9 +134,9 @@ def shard_pieces(config: Any, workers: int) -> int:
     """Time pieces of a service run: one per ``SHARD_S`` of window (progress steps), at least two per
     worker; an uploaded ephemeris against the catalog (few primaries) gets one per worker, since each
     piece's set-up (radius filter, failure checks) is a large part of such a run."""
-    from openstc.screening.radial import FEW_PRIMARIES
+    from openstc.screening.radial import few_primaries
 
-    if config.primaries is not None and len(config.primaries) <= FEW_PRIMARIES:
+    if few_primaries(config):
         return max(workers, 1)
     return max(2 * workers, round(float(config.duration_s) / SHARD_S), 1)
 

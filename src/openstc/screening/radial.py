@@ -198,6 +198,13 @@ def coarse_failures(
 FEW_PRIMARIES = 64
 
 
+def few_primaries(config: ScreeningConfig) -> bool:
+    """A run of at most ``FEW_PRIMARIES`` primaries against the catalog (an uploaded ephemeris): its time
+    pieces each pay a set-up (radius filter, failure checks) that is a large part of the run, so callers
+    cut it into one piece per worker."""
+    return config.primaries is not None and len(config.primaries) <= FEW_PRIMARIES
+
+
 def near_intervals(
     prop: Propagator,
     rn: npt.NDArray[np.float64],
